@@ -1,0 +1,708 @@
+"""The single implementation of the ledger data contract (docs/data-contract.md).
+
+    paths → recognise each file's kind from its header row → order reference
+    kinds first → per file, in one transaction: parse and validate in SQL,
+    record rejects, upsert valid rows, record the batch → publish atomically.
+
+Parsing and validation are vectorised: the file's cells arrive as an Arrow
+table of strings and one SQL pass types them; each rule is one set-based
+query that yields reject records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl import contract, schema, warehouse
+from etl.contract import KINDS, LOAD_ORDER, Field, Kind
+from etl.readers import SUPPORTED_SUFFIXES, Sheet, UnreadableFile, read_ledger
+
+Progress = Callable[[str], None]
+
+STATUS_LOADED = "loaded"
+STATUS_LOADED_WITH_REJECTS = "loaded_with_rejects"
+STATUS_ALREADY = "already_loaded"
+STATUS_REFUSED = "refused"
+SUCCESS_STATUSES = (STATUS_LOADED, STATUS_LOADED_WITH_REJECTS)
+
+
+# --- results ---------------------------------------------------------------
+
+@dataclass
+class Reject:
+    file_name: str
+    sheet: str | None
+    row_number: int | None
+    column_name: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class FileResult:
+    path: Path
+    kind: str | None = None
+    status: str = STATUS_REFUSED
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    messages: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.status == STATUS_REFUSED for f in self.files):
+            return 2
+        if any(f.rows_rejected for f in self.files):
+            return 1
+        return 0
+
+    @property
+    def rejects(self) -> list[Reject]:
+        return [r for f in self.files for r in f.rejects]
+
+
+class RefusedFile(Exception):
+    """The whole file is refused; nothing of it is loaded."""
+
+
+# --- header recognition ----------------------------------------------------
+
+@dataclass
+class Recognised:
+    kind: Kind
+    header_index: int  # 0-based row of the header within the sheet
+    columns: dict[str, int]  # field name → column position
+    headers: list[str]  # the header cells as written
+    dropped_personal: list[str]
+    ignored: list[str]
+
+
+_HEADER_INDEX = {k.name: contract.header_index(k) for k in KINDS}
+
+
+def _match_row(kind: Kind, cells: list[str]) -> dict[str, int]:
+    index = _HEADER_INDEX[kind.name]
+    found: dict[str, int] = {}
+    for j, cell in enumerate(cells):
+        f = index.get(contract.normalise_header(cell))
+        if f is not None and f.name not in found:
+            found[f.name] = j
+    return found
+
+
+def recognise(preview: list[list[str]]) -> Recognised | None:
+    """The first row (within the preview) that holds all required headers of a kind."""
+    for i, cells in enumerate(preview):
+        best: tuple[int, Kind, dict[str, int]] | None = None
+        for kind in KINDS:
+            found = _match_row(kind, cells)
+            if all(f.name in found for f in kind.required) and (best is None or len(found) > best[0]):
+                best = (len(found), kind, found)
+        if best is not None:
+            _, kind, found = best
+            used = set(found.values())
+            dropped, ignored = [], []
+            for j, cell in enumerate(cells):
+                if j in used or not cell.strip():
+                    continue
+                (dropped if contract.is_personal_header(cell) else ignored).append(cell)
+            return Recognised(kind, i, found, list(cells), dropped, ignored)
+    return None
+
+
+def closest_kind(preview: list[list[str]]) -> tuple[Kind, list[Field]] | None:
+    """The kind whose required headers the preview comes closest to, and what is missing."""
+    best: tuple[float, Kind, list[Field]] | None = None
+    for cells in preview:
+        for kind in KINDS:
+            found = _match_row(kind, cells)
+            hit = sum(f.name in found for f in kind.required)
+            if hit == 0:
+                continue
+            score = hit / len(kind.required) + 0.01 * len(found)
+            if best is None or score > best[0]:
+                best = (score, kind, [f for f in kind.required if f.name not in found])
+    return (best[1], best[2]) if best else None
+
+
+def _field_label(f: Field) -> str:
+    return f"{f.zh} {f.name}"
+
+
+def refusal_message(preview: list[list[str]]) -> str:
+    near = closest_kind(preview)
+    if near is None:
+        return (
+            "无法识别表头：前 10 行中没有任何台账的表头 / header row not recognised: "
+            "no ledger headers in the first 10 rows"
+        )
+    kind, missing = near
+    names = "、".join(_field_label(f) for f in missing)
+    return (
+        f"无法识别表头：最接近「{kind.zh}」，缺少必填列 {names} / "
+        f"header row not recognised: closest kind is {kind.name}, missing required column(s) "
+        + ", ".join(f.name for f in missing)
+    )
+
+
+# --- SQL building blocks ---------------------------------------------------
+
+_FULLWIDTH = "０１２３４５６７８９．－＋／：　"
+_HALFWIDTH = "0123456789.-+/: "
+_UNIT = "(?:人次|人|场次|场|户次|户|次|小时|个|名|位|件|分|h|小時)"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _trimmed(col: str) -> str:
+    # the readers turned ideographic spaces and tabs into spaces already
+    return f"nullif(trim({_q(col)}), '')"
+
+
+def _half_width(x: str) -> str:
+    return f"translate({x}, '{_FULLWIDTH}', '{_HALFWIDTH}')"
+
+
+# Typed values are computed from the trimmed text. Each starts with a cheap
+# cast that succeeds for the common spelling; the regular expressions (and
+# the full-width translation) only run on the rows where that fails, since
+# DuckDB's COALESCE evaluates its later arguments only where needed. Each
+# fallback mentions translate() once: DuckDB hoists a repeated expression
+# into a projection over every row, which would undo the laziness.
+
+def _number_expr(x: str) -> str:
+    pattern = f"^([+-]?[0-9]+(?:\\.[0-9]+)?)\\s*{_UNIT}?$"
+    return (
+        f"coalesce(try_cast({x} AS DOUBLE), "
+        f"try_cast(regexp_extract({_half_width(x)}, '{pattern}', 1) AS DOUBLE))"
+    )
+
+
+def _date_expr(x: str) -> str:
+    serial = r"^[0-9]{4,6}(?:\.[0-9]+)?$"  # Excel serial day number
+    compact = r"^([0-9]{4})([0-9]{2})([0-9]{2})$"
+    ymd = r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?(?:[ T].*)?$"
+    spelled = f"regexp_replace(regexp_replace({_half_width(x)}, '{ymd}', '\\1-\\2-\\3'), '{compact}', '\\1-\\2-\\3')"
+    return f"""coalesce(
+        try_cast({x} AS DATE),
+        CASE WHEN regexp_full_match({x}, '{serial}')
+             THEN DATE '1899-12-30' + CAST(floor(try_cast({x} AS DOUBLE)) AS INTEGER) END,
+        try_cast({spelled} AS DATE))"""
+
+
+def _mask_expr(expr: str) -> str:
+    """Mask ID-card numbers, mobile numbers and landlines inside free text."""
+    id_card = r"([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])"
+    mobile = r"(1[3-9][0-9])[0-9]{4}([0-9]{4})"
+    landline = r"(0[0-9]{2,3}-?)[0-9]{3,4}([0-9]{4})"
+    e = _half_width(expr)
+    e = f"regexp_replace({e}, '{id_card}', '\\1********\\2', 'g')"
+    e = f"regexp_replace({e}, '{mobile}', '\\1****\\2', 'g')"
+    e = f"regexp_replace({e}, '{landline}', '\\1****\\2', 'g')"
+    # only a text holding a run of seven digits can hold such a number
+    return f"CASE WHEN regexp_matches({expr}, '[0-9０-９]{{7}}') THEN {e} ELSE {expr} END"
+
+
+_SUFFIX = {"count": "_n", "number": "_n", "year": "_n", "date": "_d", "bool": "_b"}
+
+
+def _typed_column(f: Field) -> str:
+    x = f.name
+    if f.type in ("count", "number", "year"):
+        return f"{_number_expr(x)} AS {x}_n"
+    if f.type == "date":
+        return f"{_date_expr(x)} AS {x}_d"
+    if f.type == "bool":
+        t = ", ".join(f"'{w}'" for w in contract.TRUE_WORDS)
+        fl = ", ".join(f"'{w}'" for w in contract.FALSE_WORDS)
+        c = f"lower({x})"
+        return f"CASE WHEN {c} IN ({t}) THEN TRUE WHEN {c} IN ({fl}) THEN FALSE END AS {x}_b"
+    return ""
+
+
+def _value(f: Field) -> str:
+    """The SQL expression of the field's typed value in the staging table."""
+    return f"{f.name}{_SUFFIX[f.type]}" if f.type in _SUFFIX else f.name
+
+
+# --- the rules -------------------------------------------------------------
+
+@dataclass
+class Rule:
+    field: str | None  # contract field the reject names (None: whole row)
+    condition: str  # SQL over the staging table `s`; true = reject
+    reason: str
+
+
+def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
+    rules: list[Rule] = []
+    fields = {f.name: f for f in kind.fields}
+    for f in kind.required:
+        rules.append(Rule(f.name, f"{f.name} IS NULL", "必填项为空 / required value missing"))
+    for name in present:
+        f = fields[name]
+        if f.type in ("count", "number", "year"):
+            rules.append(Rule(name, f"{name} IS NOT NULL AND {name}_n IS NULL", "不是有效数字 / not a number"))
+            rules.append(Rule(name, f"{name}_n < 0", "数量为负 / negative count"))
+            rules.append(Rule(name, f"NOT isfinite({name}_n)", "不是有效数字 / not a number"))
+        if f.type == "count":
+            rules.append(Rule(name, f"{name}_n <> floor({name}_n)", "应为整数 / must be a whole number"))
+        if f.type == "year":
+            rules.append(
+                Rule(name, f"{name}_n NOT BETWEEN 1949 AND {today.year}", f"年份应在 1949–{today.year} / year out of range")
+            )
+        if f.type == "date":
+            rules.append(Rule(name, f"{name} IS NOT NULL AND {name}_d IS NULL", "无法识别的日期 / not a date"))
+            rules.append(
+                Rule(name, f"{name}_d < DATE '{contract.EARLIEST_DATE}'", "日期早于 2000-01-01 / date before 2000-01-01")
+            )
+            rules.append(
+                Rule(name, f"{name}_d > DATE '{today.isoformat()}'", "日期晚于今天 / date in the future")
+            )
+        if f.type == "bool":
+            rules.append(
+                Rule(name, f"{name} IS NOT NULL AND {name}_b IS NULL", "应填 是/否 / must be yes or no (是/否)")
+            )
+
+    def vocab(name: str, values: Iterable[str], label: str, column: str | None = None) -> None:
+        if name in present:
+            listed = ", ".join(f"'{v}'" for v in values)
+            rules.append(
+                Rule(name, f"{column or name} NOT IN ({listed})", f"{label}不在取值范围内 / value outside vocabulary")
+            )
+
+    vocab("pillar", contract.PILLARS, "板块")
+    vocab("kind", contract.CASE_KINDS, "类别")
+    vocab("status", contract.STATUSES, "状态", column="status_v")
+    vocab("outcome", contract.OUTCOMES, "调解结果")
+    if kind.name == "cases":
+        if "satisfaction" in present:
+            rules.append(
+                Rule("satisfaction", "satisfaction_n NOT IN (1, 2, 3, 4, 5)", "满意度应为 1–5 / satisfaction must be 1–5")
+            )
+        if "closed_on" in present:
+            rules.append(
+                Rule("closed_on", "closed_on_d < opened_on_d", "办结日期早于登记日期 / closed before opened")
+            )
+            rules.append(
+                Rule("closed_on", "closed_on_d IS NOT NULL AND status_v = '办理中'",
+                     "状态为办理中却填写了办结日期 / open case has a closing date")
+            )
+        rules.append(
+            Rule("status", "status_v = '已办结' AND closed_on_d IS NULL",
+                 "状态为已办结但缺少办结日期 / closed case lacks a closing date")
+        )
+        if "outcome" in present:
+            rules.append(
+                Rule("outcome", "outcome IS NOT NULL AND kind IS DISTINCT FROM '矛盾纠纷'",
+                     "只有矛盾纠纷填写调解结果 / outcome is for disputes (矛盾纠纷) only")
+            )
+    # references to rosters already in the warehouse
+    if kind.name != "communities" and "community" in fields:
+        rules.append(
+            Rule("community", "community IS NOT NULL AND community NOT IN (SELECT name FROM communities)",
+                 "社区不在社区名册中 / unknown community")
+        )
+    if "compound" in present and kind.name != "compounds":
+        rules.append(
+            Rule("compound",
+                 "compound IS NOT NULL AND community IN (SELECT name FROM communities) AND NOT EXISTS "
+                 "(SELECT 1 FROM compounds c WHERE c.community = s.community AND c.name = s.compound)",
+                 "小区不属于该社区 / unknown compound for this community")
+        )
+    if kind.name in ("volunteer_hours", "redemptions"):
+        rules.append(
+            Rule("volunteer_id", "volunteer_id IS NOT NULL AND volunteer_id NOT IN (SELECT volunteer_id FROM volunteers)",
+                 "志愿者编号不在志愿者名册中 / unknown volunteer")
+        )
+    keys = _key_fields(kind)
+    if keys and all(k in present for k in keys):
+        rules.append(
+            Rule(keys[-1], "_row IN (SELECT _row FROM repeated_rows)",
+                 "编号或名称在本文件中重复，保留首次出现的行 / id or name repeated in this file; the first row is kept")
+        )
+    return rules
+
+
+def _key_fields(kind: Kind) -> tuple[str, ...]:
+    """Fields that identify a row; a repeat inside one file is rejected."""
+    if kind.name == "communities":
+        return ("community",)
+    if kind.name == "compounds":
+        return ("community", "compound")
+    return (kind.id_field,) if kind.id_field else ()
+
+
+# --- loading one file --------------------------------------------------------
+
+def _find_repeated_rows(con: duckdb.DuckDBPyConnection, kind: Kind, present: set[str]) -> None:
+    """Rows whose key already occurred higher up in the file (the first occurrence is kept).
+
+    A GROUP BY finds the repeated keys first; only their rows are numbered,
+    since a window over every row costs half a second per million rows.
+    """
+    keys = [k for k in _key_fields(kind) if k in present]
+    if len(keys) != len(_key_fields(kind)):
+        con.execute("CREATE OR REPLACE TEMP TABLE repeated_rows (_row BIGINT)")
+        return
+    key = " || chr(31) || ".join(_trimmed(f"r_{x}") for x in keys)  # NULL if any part is blank
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE repeated_rows AS
+        WITH keyed AS (SELECT _row, {key} AS key FROM raw_input),
+             repeated AS (SELECT key FROM keyed WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1)
+        SELECT _row FROM (
+            SELECT _row, row_number() OVER (PARTITION BY key ORDER BY _row) AS occurrence
+            FROM keyed WHERE key IN (SELECT key FROM repeated))
+        WHERE occurrence > 1""")
+
+
+def _staging_sql(kind: Kind, present: set[str], rules: list[Rule]) -> str:
+    """One pass over the file's cells: trimmed text, typed values, and the rules each row breaks.
+
+    `_fails` lists the indexes (into `rules`) of the rules the row breaks; an
+    empty list means the row is loaded. Rows whose every cell is blank are
+    layout, not data, and are left out.
+    """
+    text = ["_row"]
+    typed = ["*"]
+    for f in kind.fields:
+        if f.name in present:
+            expr = _trimmed(f"r_{f.name}")
+            if f.name == "pillar":
+                expr = f"regexp_replace({expr}, '^党建\\s*[+＋]\\s*', '')"
+            text.append(f"{expr} AS {f.name}")
+            if f.type in _SUFFIX:
+                typed.append(_typed_column(f))
+        else:
+            text.append(f"NULL::VARCHAR AS {f.name}")
+            if f.type in _SUFFIX:
+                sql_type = {"_n": "DOUBLE", "_d": "DATE", "_b": "BOOLEAN"}[_SUFFIX[f.type]]
+                typed.append(f"NULL::{sql_type} AS {_value(f)}")
+    if kind.name == "cases":
+        typed.append(
+            "coalesce(status, CASE WHEN closed_on IS NOT NULL THEN '已办结' ELSE '办理中' END) AS status_v"
+        )
+    nonblank = " OR ".join(f"{f} IS NOT NULL" for f in sorted(present))
+    checks = ", ".join(f"CASE WHEN {r.condition} THEN {i} END" for i, r in enumerate(rules))
+    return (
+        f"SELECT *, list_filter([{checks}], lambda x: x IS NOT NULL) AS _fails FROM ("
+        f"SELECT {', '.join(typed)} FROM (SELECT {', '.join(text)} FROM raw_input) s WHERE {nonblank}) s"
+    )
+
+
+def _rows_sql(kind: Kind, with_content_key: bool) -> str:
+    """SELECT, over the valid staged rows `ok`, of the table's columns by name."""
+    f = {x.name: x for x in kind.fields}
+
+    def v(name: str, cast: str | None = None) -> str:
+        expr = _value(f[name])
+        if name in contract.FREE_TEXT_FIELDS:
+            expr = _mask_expr(expr)
+        return f"CAST({expr} AS {cast})" if cast else expr
+
+    def content_key(names: list[str]) -> str:
+        """Key of a row without an id: its normalised values plus its occurrence among identical rows."""
+        parts = ", ".join(f"coalesce(CAST({_value(f[n])} AS VARCHAR), '')" for n in names)
+        h = f"md5(concat_ws(chr(31), {parts}))"
+        return f"{h} || '-' || CAST(row_number() OVER (PARTITION BY {h} ORDER BY _row) AS VARCHAR)"
+
+    if kind.name == "communities":
+        cols = {"name": "community", "street": "street", "households": v("households", "INTEGER"),
+                "founded": v("founded", "INTEGER")}
+    elif kind.name == "compounds":
+        cols = {"community": "community", "name": "compound", "households": v("households", "INTEGER")}
+    elif kind.name == "activities":
+        key = "activity_id"
+        if with_content_key:
+            auto = content_key([x.name for x in kind.fields if x.name != "activity_id"])
+            key = f"coalesce(activity_id, 'auto-' || {auto})"
+        cols = {"activity_id": key, "date": "date_d", "community": "community", "compound": "compound",
+                "pillar": "pillar", "activity_type": "activity_type", "title": v("title"), "partner": "partner",
+                "participants": v("participants", "INTEGER"), "services": v("services", "INTEGER"),
+                "volunteers": v("volunteers", "INTEGER"), "households_visited": v("households_visited", "INTEGER"),
+                "note": v("note")}
+    elif kind.name == "cases":
+        cols = {"case_id": "case_id", "kind": "kind", "category": "category", "source": "source",
+                "community": "community", "compound": "compound", "opened_on": "opened_on_d",
+                "closed_on": "closed_on_d", "status": "status_v", "outcome": "outcome",
+                "satisfaction": v("satisfaction", "INTEGER"), "summary": v("summary")}
+    elif kind.name == "volunteers":
+        cols = {"volunteer_id": "volunteer_id", "community": "community", "joined_on": "joined_on_d",
+                "party_member": "party_member_b", "team": "team"}
+    elif kind.name == "volunteer_hours":
+        cols = {"row_key": content_key([x.name for x in kind.fields]), "volunteer_id": "volunteer_id",
+                "date": "date_d", "hours": "hours_n", "points": "points_n", "activity_id": "activity_id",
+                "service": v("service")}
+    elif kind.name == "redemptions":
+        cols = {"row_key": content_key([x.name for x in kind.fields]), "volunteer_id": "volunteer_id",
+                "date": "date_d", "points": "points_n", "item": v("item")}
+    else:
+        raise AssertionError(kind.name)
+    cols["batch_id"] = "$batch"
+    return "SELECT " + ", ".join(f"{expr} AS {name}" for name, expr in cols.items()) + " FROM ok"
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
+    """Replace rows with the same key, insert the rest (keys per etl.schema.KEYS)."""
+    table = kind.table
+    keys = schema.KEYS[table]
+    with_content_key = kind.name in ("volunteer_hours", "redemptions") or (
+        kind.name == "activities"
+        and con.execute("SELECT count(*) FROM ok WHERE activity_id IS NULL").fetchone()[0] > 0
+    )
+    rows = _rows_sql(kind, with_content_key)
+    if with_content_key:  # keys are computed: materialise them once
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ins AS {rows}", {"batch": batch_id})
+        source, params = "ins", {}
+    else:
+        source, params = f"({rows})", {"batch": batch_id}
+    if len(keys) == 1:
+        k = keys[0]
+        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
+            con.execute(f"DELETE FROM {table} WHERE {k} IN (SELECT {k} FROM {source})", params)
+    else:
+        on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {source} i WHERE {on})", params)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", params)
+    if with_content_key:
+        con.execute("DROP TABLE ins")
+
+
+def _column_names(headers: list[str]) -> list[str]:
+    """Positional names: header cells may repeat or be blank."""
+    return [f"c{j}" for j in range(len(headers))]
+
+
+def _load_sheet(
+    con: duckdb.DuckDBPyConnection, rec: Recognised, sheet: Sheet, file_name: str, batch_id: str,
+    today: dt.date, result: FileResult,
+) -> None:
+    kind = rec.kind
+    positional = _column_names(rec.headers)
+    table, malformed = sheet.data(rec.header_index, positional)
+    for row_number in malformed:
+        result.rejects.append(Reject(file_name, sheet.name, row_number, None, None,
+                                     "该行列数多于表头 / row has more cells than the header"))
+    result.rows_read += len(malformed)
+    keep = {f"c{j}": f"r_{name}" for name, j in rec.columns.items()}
+    table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
+    if table.num_rows == 0:
+        return
+    present = set(rec.columns)
+    rules = _rules(kind, present, today)
+    con.register("raw_input", table)
+    try:
+        _find_repeated_rows(con, kind, present)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE s AS {_staging_sql(kind, present, rules)}")
+    finally:
+        con.unregister("raw_input")
+    header_of = {name: rec.headers[j] for name, j in rec.columns.items()}
+    zh_of = {f.name: f.zh for f in kind.fields}
+    rule_rows = [
+        (i, header_of.get(r.field or "") or zh_of.get(r.field or "", ""), r.reason) for i, r in enumerate(rules)
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE rule_text (idx INTEGER, column_name VARCHAR, reason VARCHAR)")
+    con.executemany("INSERT INTO rule_text VALUES (?, ?, ?)", rule_rows)
+    value_of = " ".join(
+        f"WHEN {i} THEN CAST({r.field} AS VARCHAR)" for i, r in enumerate(rules) if r.field
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE row_rejects AS "
+        f"SELECT s._row, t.column_name, CASE f.idx {value_of} END AS value, t.reason "
+        "FROM s, unnest(s._fails) AS f(idx) JOIN rule_text t ON t.idx = f.idx WHERE len(s._fails) > 0"
+    )
+    con.execute("CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM s WHERE len(_fails) = 0")
+    rows_read, loaded = con.execute("SELECT count(*), count(*) FILTER (WHERE len(_fails) = 0) FROM s").fetchone()
+    result.rows_read += rows_read
+    _upsert(con, kind, batch_id)
+    con.execute(
+        "INSERT INTO rejects SELECT $batch, $file, $sheet, _row, column_name, value, reason "
+        "FROM row_rejects ORDER BY _row",
+        {"batch": batch_id, "file": file_name, "sheet": sheet.name},
+    )
+    for r in con.execute(
+        "SELECT _row, column_name, value, reason FROM row_rejects ORDER BY _row LIMIT 200"
+    ).fetchall():
+        result.rejects.append(Reject(file_name, sheet.name, r[0], r[1], r[2], r[3]))
+    result.rows_loaded += loaded
+    result.rows_rejected += rows_read - loaded
+    con.execute("DROP VIEW ok; DROP TABLE s; DROP TABLE row_rejects; DROP TABLE rule_text; DROP TABLE repeated_rows")
+
+
+def _recognise_file(path: Path) -> tuple[Kind, list[tuple[Sheet, Recognised]], list[str]]:
+    """Read a file and recognise every sheet; raise RefusedFile when it cannot be loaded."""
+    try:
+        _, sheets = read_ledger(path)
+    except UnreadableFile as exc:
+        raise RefusedFile(str(exc)) from exc
+    found: list[tuple[Sheet, Recognised]] = []
+    notes: list[str] = []
+    refusals: list[str] = []
+    for sheet in sheets:
+        rec = recognise(sheet.preview)
+        where = f"工作表「{sheet.name}」" if sheet.name else ""
+        if rec is not None:
+            found.append((sheet, rec))
+            if rec.dropped_personal:
+                notes.append(
+                    f"{where}已删除个人信息列 / personal-data columns dropped: " + "、".join(rec.dropped_personal)
+                )
+            if rec.ignored:
+                notes.append(f"{where}忽略未知列 / unknown columns ignored: " + "、".join(rec.ignored))
+        elif not any(any(c for c in row) for row in sheet.preview):
+            continue  # an empty sheet
+        elif sheet.name is not None and closest_kind(sheet.preview) is None:
+            notes.append(f"{where}不是台账，已跳过 / sheet is not a ledger, skipped")
+        else:
+            refusals.append(where + refusal_message(sheet.preview))
+    if refusals:
+        raise RefusedFile("；".join(refusals))
+    if not found:
+        raise RefusedFile(refusal_message([]))
+    kinds = {rec.kind.name for _, rec in found}
+    if len(kinds) > 1:
+        raise RefusedFile(
+            "一个文件只能包含一种台账 / one file must hold one ledger kind; found: " + ", ".join(sorted(kinds))
+        )
+    return found[0][1].kind, found, notes
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.suffix.lower() in SUPPORTED_SUFFIXES and not q.name.startswith(("~$", ".")))
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def _peek_kind(path: Path) -> int:
+    """Load-order position of a file, from its header (unknown files go last, they will be refused)."""
+    try:
+        _, sheets = read_ledger(path)
+    except (UnreadableFile, OSError):
+        return len(LOAD_ORDER)
+    for sheet in sheets:
+        rec = recognise(sheet.preview)
+        if rec is not None:
+            return LOAD_ORDER.index(rec.kind.name)
+    return len(LOAD_ORDER)
+
+
+def load_paths(
+    paths: Iterable[Path | str], db_path: Path | str, progress: Progress | None = None,
+    dataset: str | None = None, today: dt.date | None = None,
+) -> LoadReport:
+    """Load ledger files and folders into the warehouse at db_path."""
+    say = progress or (lambda _msg: None)
+    today = today or dt.date.today()
+    files = expand_paths(Path(p) for p in paths)
+    report = LoadReport()
+    missing = [p for p in files if not p.exists()]
+    for p in missing:
+        report.files.append(FileResult(p, messages=["文件不存在 / file not found"]))
+    files = [p for p in files if p.exists()]
+    # Reference kinds first; the order is decided from the header alone.
+    files.sort(key=lambda p: (_peek_kind(p), str(p)))
+    with warehouse.writing(db_path) as session:
+        con = session.con
+        changed = False
+        for n, path in enumerate(files, start=1):
+            started = time.perf_counter()
+            say(f"[{n}/{len(files)}] {path.name} …")
+            result = _load_file(con, path, today)
+            report.files.append(result)
+            changed |= result.status in SUCCESS_STATUSES
+            say(
+                f"[{n}/{len(files)}] {path.name}: {_status_zh(result.status)}"
+                f"（{result.kind or '-'}，读取 {result.rows_read}，入库 {result.rows_loaded}，拒收 {result.rows_rejected}，"
+                f"{time.perf_counter() - started:.1f}s）"
+            )
+        if changed or dataset:
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+            meta = {"data_version": uuid.uuid4().hex, "last_load_at": now}
+            if dataset:
+                meta["dataset"] = dataset
+            for key, value in meta.items():
+                con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        session.publish = changed or bool(dataset)
+    return report
+
+
+def _status_zh(status: str) -> str:
+    return {
+        STATUS_LOADED: "已入库 loaded",
+        STATUS_LOADED_WITH_REJECTS: "已入库，部分行被拒收 loaded with rejects",
+        STATUS_ALREADY: "已导入过，未改变 already loaded",
+        STATUS_REFUSED: "整份拒收 refused",
+    }[status]
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date) -> FileResult:
+    result = FileResult(path)
+    sha = _sha256(path)
+    prior = con.execute(
+        "SELECT batch_id FROM load_batches WHERE sha256 = ? AND status IN (?, ?) LIMIT 1",
+        [sha, *SUCCESS_STATUSES],
+    ).fetchone()
+    try:
+        kind, sheets, notes = _recognise_file(path)
+    except RefusedFile as exc:
+        result.messages.append(str(exc))
+        return result
+    result.kind = kind.name
+    result.messages.extend(notes)
+    if prior:
+        result.status = STATUS_ALREADY
+        result.messages.append("同一文件已导入过，未作任何改变 / byte-identical file already loaded; nothing changed")
+        return result
+    batch_id = f"{dt.datetime.now():%Y%m%d%H%M%S}-{sha[:12]}"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for sheet, rec in sheets:
+            _load_sheet(con, rec, sheet, path.name, batch_id, today, result)
+        result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
+        con.execute(
+            "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, path.name, sha, kind.name, dt.datetime.now(), result.rows_read, result.rows_loaded,
+             result.rows_rejected, result.status, "；".join(result.messages) or None],
+        )
+        con.execute("COMMIT")
+    except Exception as exc:
+        con.execute("ROLLBACK")
+        result.status = STATUS_REFUSED
+        result.rows_loaded = result.rows_rejected = 0
+        result.rejects.clear()
+        result.messages.append(f"导入失败，已整份撤销 / load failed and was rolled back: {exc}")
+    return result

@@ -1,0 +1,138 @@
+"""Warehouse DDL: English table and column names, the ledgers' own values as data."""
+
+from __future__ import annotations
+
+# Fact tables have a key column (marked "-- key", listed in KEYS) that the
+# loader keeps unique: it deletes the rows a file replaces and inserts the new
+# ones inside the file's transaction. They carry no PRIMARY KEY index because
+# maintaining DuckDB's ART index costs about 0.6 s per million loaded rows and
+# nothing reads through it; tests/test_loader.py checks the keys stay unique.
+KEYS: dict[str, tuple[str, ...]] = {
+    "communities": ("name",),
+    "compounds": ("community", "name"),
+    "activities": ("activity_id",),
+    "cases": ("case_id",),
+    "volunteers": ("volunteer_id",),
+    "volunteer_hours": ("row_key",),
+    "redemptions": ("row_key",),
+}
+
+TABLES: dict[str, str] = {
+    "communities": """
+        CREATE TABLE IF NOT EXISTS communities (
+            name VARCHAR PRIMARY KEY,
+            street VARCHAR NOT NULL,
+            households INTEGER NOT NULL,
+            founded INTEGER,
+            batch_id VARCHAR
+        )""",
+    "compounds": """
+        CREATE TABLE IF NOT EXISTS compounds (
+            community VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            households INTEGER NOT NULL,
+            batch_id VARCHAR,
+            PRIMARY KEY (community, name)
+        )""",
+    "activities": """
+        CREATE TABLE IF NOT EXISTS activities (
+            activity_id VARCHAR NOT NULL,  -- key
+            date DATE NOT NULL,
+            community VARCHAR NOT NULL,
+            compound VARCHAR,
+            pillar VARCHAR NOT NULL,
+            activity_type VARCHAR NOT NULL,
+            title VARCHAR,
+            partner VARCHAR,
+            participants INTEGER NOT NULL,
+            services INTEGER,
+            volunteers INTEGER,
+            households_visited INTEGER,
+            note VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "cases": """
+        CREATE TABLE IF NOT EXISTS cases (
+            case_id VARCHAR NOT NULL,  -- key
+            kind VARCHAR NOT NULL,
+            category VARCHAR NOT NULL,
+            source VARCHAR,
+            community VARCHAR NOT NULL,
+            compound VARCHAR,
+            opened_on DATE NOT NULL,
+            closed_on DATE,
+            status VARCHAR NOT NULL,
+            outcome VARCHAR,
+            satisfaction INTEGER,
+            summary VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "volunteers": """
+        CREATE TABLE IF NOT EXISTS volunteers (
+            volunteer_id VARCHAR NOT NULL,  -- key
+            community VARCHAR NOT NULL,
+            joined_on DATE,
+            party_member BOOLEAN,
+            team VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "volunteer_hours": """
+        CREATE TABLE IF NOT EXISTS volunteer_hours (
+            row_key VARCHAR NOT NULL,  -- key
+            volunteer_id VARCHAR NOT NULL,
+            date DATE NOT NULL,
+            hours DOUBLE NOT NULL,
+            points DOUBLE,
+            activity_id VARCHAR,
+            service VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "redemptions": """
+        CREATE TABLE IF NOT EXISTS redemptions (
+            row_key VARCHAR NOT NULL,  -- key
+            volunteer_id VARCHAR NOT NULL,
+            date DATE NOT NULL,
+            points DOUBLE NOT NULL,
+            item VARCHAR,
+            batch_id VARCHAR
+        )""",
+    "load_batches": """
+        CREATE TABLE IF NOT EXISTS load_batches (
+            batch_id VARCHAR PRIMARY KEY,
+            file_name VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            kind VARCHAR,
+            loaded_at TIMESTAMP NOT NULL,
+            rows_read BIGINT NOT NULL,
+            rows_loaded BIGINT NOT NULL,
+            rows_rejected BIGINT NOT NULL,
+            status VARCHAR NOT NULL,
+            message VARCHAR
+        )""",
+    "rejects": """
+        CREATE TABLE IF NOT EXISTS rejects (
+            batch_id VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL,
+            sheet VARCHAR,
+            row_number BIGINT,
+            column_name VARCHAR,
+            value VARCHAR,
+            reason VARCHAR NOT NULL
+        )""",
+    # Key/value facts about the warehouse as a whole: data_version (changes on
+    # every successful load), last_load_at, dataset ('demo' when built by
+    # `python -m etl demo`).
+    "meta": """
+        CREATE TABLE IF NOT EXISTS meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        )""",
+}
+
+FACT_TABLES = ("activities", "cases", "volunteers", "volunteer_hours", "redemptions")
+REFERENCE_TABLES = ("communities", "compounds")
+
+
+def create_all(con) -> None:  # con: duckdb.DuckDBPyConnection
+    for ddl in TABLES.values():
+        con.execute(ddl)
