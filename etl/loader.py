@@ -11,6 +11,7 @@ query that yields reject records.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
@@ -362,7 +363,7 @@ def _find_repeated_rows(con: duckdb.DuckDBPyConnection, kind: Kind, present: set
     since a window over every row costs half a second per million rows.
     """
     keys = [k for k in _key_fields(kind) if k in present]
-    if len(keys) != len(_key_fields(kind)):
+    if not keys or len(keys) != len(_key_fields(kind)):
         con.execute("CREATE OR REPLACE TEMP TABLE repeated_rows (_row BIGINT)")
         return
     key = " || chr(31) || ".join(_trimmed(f"r_{x}") for x in keys)  # NULL if any part is blank
@@ -514,7 +515,8 @@ def _load_sheet(
         _find_repeated_rows(con, kind, present)
         con.execute(f"CREATE OR REPLACE TEMP TABLE s AS {_staging_sql(kind, present, rules)}")
     finally:
-        con.unregister("raw_input")
+        with contextlib.suppress(duckdb.Error):  # never mask the error that got us here
+            con.unregister("raw_input")
     header_of = {name: rec.headers[j] for name, j in rec.columns.items()}
     zh_of = {f.name: f.zh for f in kind.fields}
     rule_rows = [

@@ -1,0 +1,45 @@
+# Two commands do all the set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= data/governance.duckdb
+PORT   ?= 8501
+
+.PHONY: run test demo lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Re-install only when a requirements file changed.
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+$(DB): | $(VENV)/.runtime-installed
+	$(PY) -m etl --db $(DB) demo
+
+demo: $(VENV)/.runtime-installed
+	$(PY) -m etl --db $(DB) demo
+
+run: $(VENV)/.runtime-installed $(DB)
+	GOV_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.runtime-installed $(DB)
+	$(PY) bench/etl_bench.py
+	-for b in bench/kpi_bench.py bench/overview_bench.py bench/briefing_bench.py; do \
+		[ -f $$b ] && $(PY) $$b --db $(DB); done
+
+clean:
+	rm -rf build artifacts .pytest_cache

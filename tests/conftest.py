@@ -1,0 +1,39 @@
+"""Shared fixtures. Every warehouse is built by the test session itself, in a temp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default demo warehouse (python -m etl demo), built once per test session.
+
+    Read-only for tests: a test that writes must copy it first.
+    """
+    from etl.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "governance.duckdb"
+    report = build_demo(db, out_dir=folder / "ledgers")
+    assert report.exit_code == 0, [(f.file_name, f.status, f.messages) for f in report.files]
+    return db
+
+
+@pytest.fixture()
+def gov_db_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app (GOV_DB) at the demo warehouse."""
+    monkeypatch.setenv("GOV_DB", str(demo_db))
+    return demo_db
+
+
+def chromium_path() -> str | None:
+    for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(p):
+            return p
+    return None

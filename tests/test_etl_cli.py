@@ -1,0 +1,66 @@
+"""python -m etl: exit codes and what a clerk sees."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from etl import contract
+from tests.ledgers import write_csv, write_rosters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def etl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_load_exit_codes(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    rosters = write_rosters(tmp_path / "rosters")
+    ok = etl("--db", str(db), "load", str(tmp_path / "rosters"))
+    assert ok.returncode == 0, ok.stderr
+    assert "3 个文件" in ok.stdout and "a.csv" in ok.stderr  # progress goes to stderr
+
+    rows = [["日期", "社区", "板块", "活动类型", "参与人数"]] + [
+        ["2024-02-01", "南湾社区", "志愿服务", "理发", str(-i)] for i in range(1, 26)
+    ]
+    partial = etl("load", str(write_csv(tmp_path / "neg.csv", rows)), "--db", str(db))
+    assert partial.returncode == 1
+    listed = re.findall(r"第(\d+)行", partial.stdout)
+    assert listed[:2] == ["2", "3"] and len(listed) == 20  # the first 20 on screen
+    assert "拒收 25 行" in partial.stdout
+
+    refused = etl("--db", str(db), "load", str(write_csv(tmp_path / "x.csv", [["甲", "乙"], ["1", "2"]])))
+    assert refused.returncode == 2
+    assert "x.csv" in refused.stdout and "header row not recognised" in refused.stdout
+
+    assert etl("--db", str(db), "load").returncode == 2  # usage error
+    assert etl("--db", str(db), "frobnicate").returncode == 2
+    del rosters
+
+
+def test_status(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    write_rosters(tmp_path / "r")
+    etl("--db", str(db), "load", str(tmp_path / "r"))
+    out = etl("--db", str(db), "status")
+    assert out.returncode == 0
+    assert re.search(r"communities\s+2", out.stdout) and re.search(r"volunteers\s+3", out.stdout)
+    assert "a.csv" in out.stdout and "拒收记录 / rejects: 0" in out.stdout
+    assert etl("--db", str(tmp_path / "none.duckdb"), "status").returncode == 2
+
+
+def test_contract_doc_matches_code() -> None:
+    doc = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    for kind in contract.KINDS:
+        line = next(x for x in doc.splitlines() if x.startswith(f"| {kind.name} {kind.zh} |"))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1] == ", ".join(f"{f.zh} {f.name}" for f in kind.required), kind.name
+        assert cells[2] == ", ".join(f"{f.zh} {f.name}" for f in kind.optional), kind.name
+    for words in (contract.PILLARS, contract.CASE_KINDS, contract.STATUSES, contract.OUTCOMES):
+        assert ", ".join(words) in doc
+    for word in contract.PERSONAL_HEADER_WORDS:
+        assert word in doc

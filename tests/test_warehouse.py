@@ -1,0 +1,125 @@
+"""Crash safety and concurrent readers: the published warehouse is always whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import warehouse
+from etl.loader import load_paths
+from tests.ledgers import write_csv, write_rosters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def big_activities(path: Path, rows: int) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("活动编号,日期,社区,板块,活动类型,参与人数\n")
+        for i in range(rows):
+            fh.write(f"B{i},2024-0{1 + i % 9}-1{i % 9},南湾社区,志愿服务,理发,{i % 50}\n")
+    return path
+
+
+def count(db: Path, table: str) -> int:
+    con = warehouse.open_read_only(db)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    assert load_paths(write_rosters(tmp_path / "rosters"), path).exit_code == 0
+    small = write_csv(tmp_path / "small.csv", [["活动编号", "日期", "社区", "板块", "活动类型", "参与人数"],
+                                               ["S1", "2024-01-01", "南湾社区", "志愿服务", "理发", "3"]])
+    assert load_paths([small], path).exit_code == 0
+    return path
+
+
+def test_killed_load_leaves_previous_warehouse(db: Path, tmp_path: Path) -> None:
+    big = big_activities(tmp_path / "big.csv", 400_000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "--db", str(db), "load", str(big)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(db.parent.glob(f"{db.name}.loading-*")):
+        assert proc.poll() is None, "the load finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)  # well inside the load
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert count(db, "activities") == 1  # the old warehouse opens, whole
+    # the next load clears the abandoned copy and succeeds
+    assert load_paths([big], db).exit_code == 0
+    assert count(db, "activities") == 400_001
+    assert not list(db.parent.glob(f"{db.name}.loading-*"))
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, pathlib
+    from etl import warehouse
+    db, flag = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = warehouse.open_read_only(db)
+    seen = set()
+    print("ready", flush=True)
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline:
+        seen.add(con.execute("SELECT count(*) FROM activities").fetchone()[0])
+        time.sleep(0.01)
+    seen.add(con.execute("SELECT count(*) FROM activities").fetchone()[0])
+    print(sorted(seen), flush=True)
+    """
+)
+
+
+def test_load_succeeds_while_another_process_reads(db: Path, tmp_path: Path) -> None:
+    flag = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db), str(flag)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert reader.stdout is not None
+    assert reader.stdout.readline().strip() == "ready"
+    version = warehouse.data_version(db)
+    report = load_paths([big_activities(tmp_path / "more.csv", 20_000)], db)
+    flag.touch()
+    out, _ = reader.communicate(timeout=60)
+    assert reader.returncode == 0
+    assert report.exit_code == 0
+    assert out.strip() == "[1]"  # the open reader kept its consistent, old snapshot
+    assert warehouse.data_version(db) != version  # and can tell that it should reopen
+    assert count(db, "activities") == 20_001
+
+
+def test_data_version_and_meta(db: Path, tmp_path: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    con.close()
+    assert len(meta["data_version"]) == 32 and meta["last_load_at"].startswith("20")
+    assert warehouse.data_version(tmp_path / "nope.duckdb") == "missing"
+
+
+def test_open_read_only_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="warehouse not found"):
+        warehouse.open_read_only(tmp_path / "nope.duckdb")
+
+
+def test_default_db_path_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOV_DB", "/x/y.duckdb")
+    assert warehouse.default_db_path() == Path("/x/y.duckdb")
+    monkeypatch.delenv("GOV_DB")
+    assert warehouse.default_db_path() == Path("data/governance.duckdb")
