@@ -201,29 +201,45 @@ def _csv_rows_slow(body: bytes, header_index: int, column_names: list[str]) -> t
 
 # --- Excel ---------------------------------------------------------------
 
-def _read_xlsx(path: Path) -> list[Sheet]:
+def _open_workbook(path: Path):
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(f"无法打开 Excel 文件 / cannot open workbook: {exc}") from exc
-    sheets: list[Sheet] = []
-    for ws in wb.worksheets:
-        # read_only mode yields every row from the first, empty ones as (),
-        # so enumerate() gives the row number Excel shows.
-        all_rows = [[cell_text(v).strip() for v in r] for r in ws.iter_rows(values_only=True)]
-        sheets.append(Sheet(ws.title, all_rows[:PREVIEW_ROWS], _xlsx_loader(all_rows)))
-    wb.close()
+
+
+def _row_texts(rows) -> list[list[str]]:
+    return [[cell_text(v).strip() for v in r] for r in rows]
+
+
+def _read_xlsx(path: Path) -> list[Sheet]:
+    """Sheets with their first rows; the rest of a sheet is read only when it is loaded."""
+    wb = _open_workbook(path)
+    try:
+        sheets = [
+            Sheet(ws.title, _row_texts(ws.iter_rows(max_row=PREVIEW_ROWS, values_only=True)),
+                  _xlsx_loader(path, ws.title))
+            for ws in wb.worksheets
+        ]
+    finally:
+        wb.close()
     return sheets
 
 
-def _xlsx_loader(all_rows: list[list[str]]) -> Callable[[int, list[str]], tuple[pa.Table, list[int]]]:
+def _xlsx_loader(path: Path, sheet_name: str) -> Callable[[int, list[str]], tuple[pa.Table, list[int]]]:
     def load(header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
+        wb = _open_workbook(path)
+        try:
+            # read_only mode yields every row from the first, empty ones as (),
+            # so a row's position is the row number Excel shows.
+            body = _row_texts(wb[sheet_name].iter_rows(min_row=header_index + 2, values_only=True))
+        finally:
+            wb.close()
         n = len(column_names)
-        body = all_rows[header_index + 1 :]
         cols = [[(r[j] if j < len(r) else "") for r in body] for j in range(n)]
         first = header_index + 2
         rows = pa.array(range(first, first + len(body)), pa.int64())
