@@ -54,13 +54,18 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import build_demo
+    from etl.demo import NotADemoWarehouse, build_demo
 
     started = time.perf_counter()
     kwargs = {"communities": args.communities, "seed": args.seed}
     if args.years is not None:
         kwargs["years"] = args.years
-    report = build_demo(Path(args.db), out_dir=Path(args.out), progress=_progress, **kwargs)
+    try:
+        report = build_demo(Path(args.db), out_dir=Path(args.out), progress=_progress, **kwargs)
+    except NotADemoWarehouse as exc:
+        print(f"{exc}\n该仓库含真实数据，演示数据不会覆盖它；请用 --db 指定另一个文件 / "
+              "this warehouse holds real data; pass --db to build the demo elsewhere", file=sys.stderr)
+        return 2
     _print_report(report)
     loaded = sum(f.rows_loaded for f in report.files)
     print(f"\n演示数据已生成 / demo warehouse built: 入库 {loaded} 行, "

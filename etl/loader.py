@@ -216,7 +216,8 @@ def _mask_expr(expr: str) -> str:
     id_card = r"([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])"
     mobile = r"(1[3-9][0-9])[0-9]{4}([0-9]{4})"
     landline = r"(0[0-9]{2,3}-?)[0-9]{3,4}([0-9]{4})"
-    e = _half_width(expr)
+    # only digits are made half-width: the rest of the text keeps its punctuation
+    e = f"translate({expr}, '０１２３４５６７８９', '0123456789')"
     e = f"regexp_replace({e}, '{id_card}', '\\1********\\2', 'g')"
     e = f"regexp_replace({e}, '{mobile}', '\\1****\\2', 'g')"
     e = f"regexp_replace({e}, '{landline}', '\\1****\\2', 'g')"
