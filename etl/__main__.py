@@ -84,7 +84,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"仓库 / warehouse: {db}")
         if meta.get("dataset") == "demo":
             print("数据集 / dataset: 演示数据 demo")
-        print(f"最近导入 / last load (UTC): {meta.get('last_load_at', '-')}")
+        print(f"最近导入 / last load: {meta.get('last_load_at', '-')}")
         print("\n表 / table            行数 rows")
         from etl.schema import TABLES
 

@@ -653,7 +653,7 @@ def load_paths(
                 f"{time.perf_counter() - started:.1f}s）"
             )
         if changed or dataset:
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+            now = dt.datetime.now().isoformat(timespec="seconds")  # local time, as load_batches.loaded_at
             meta = {"data_version": uuid.uuid4().hex, "last_load_at": now}
             if dataset:
                 meta["dataset"] = dataset

@@ -28,10 +28,10 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def with_period(self, start: date, end: date) -> "Filters":
+    def with_period(self, start: date, end: date) -> Filters:
         return replace(self, start=start, end=end)
 
-    def previous_period(self) -> "Filters":
+    def previous_period(self) -> Filters:
         """The period of equal length just before this one.
 
         Whole calendar quarters/months/years map to the previous whole quarter/
@@ -43,7 +43,7 @@ class Filters:
             return self.with_period(start, self.start - timedelta(days=1))
         return self.with_period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
-    def year_earlier(self) -> "Filters":
+    def year_earlier(self) -> Filters:
         return self.with_period(_add_months(self.start, -12), _end_shift_year(self.end))
 
 

@@ -1,0 +1,88 @@
+"""KPI layer: every governance KPI defined once, computed over the DuckDB warehouse.
+
+No Streamlit here (a test checks that importing `kpi` does not import it).
+Every function takes an open DuckDB connection `con` (e.g. from
+`etl.warehouse.open_read_only`) and never opens files itself; each call uses
+its own `con.cursor()`, so one connection can serve several threads.
+Filter values always reach SQL as bound parameters.
+
+Public API
+----------
+Catalogue (`kpi.catalogue`)
+    `KPI` (frozen dataclass: id, name_zh, name_en, unit_zh, unit_en,
+    definition_zh, definition_en, formula, direction 'higher'|'lower', domain,
+    kind 'count'|'ratio'|'statistic', pillar, default_target, headline,
+    scorecard, decimals, source), `CATALOGUE: dict[str, KPI]` in display order,
+    `DOMAINS` (id → (zh, en)), `kpis_for(domain)`, `headline_ids()`,
+    `scorecard_ids()`, `as_frame()` (the catalogue as a table for the 指标说明 page).
+
+Scope (`kpi.filters`, `kpi.scope`)
+    `Filters(start, end, communities=(), compounds=(), pillars=())`.
+    `scope_options(con) -> ScopeOptions` (communities[community, street,
+    households], compounds[community, compound, households], `compounds_of(c)`,
+    pillars present, min_date, max_date, last_load_at = max load_batches.loaded_at
+    of successful loads as stored, dataset = meta 'dataset' or None).
+
+Values (`kpi.engine`)
+    `values(con, filters, ids=None, by=None, targets=None) -> DataFrame`
+        columns `[community,] kpi_id, value`; `by=None` → the whole scope,
+        `by="community"` → one row per community in scope × KPI (one grouped
+        query per domain).
+    `value(con, filters, kpi_id, targets=None) -> float | None`.
+    `compare(con, filters, ids=None, by=None, targets=None) -> DataFrame`
+        columns `[community,] kpi_id, current, previous, year_ago,
+        change_vs_previous, change_vs_year_ago, delta_vs_previous,
+        delta_vs_year_ago, better_vs_previous, better_vs_year_ago`.
+    `compute(con, filters, periods, ids=None, by=None, targets=None)` — the
+        multi-period primitive the others use (`period` = index into periods).
+
+Series (`kpi.series`, domain modules)
+    `series.monthly_by_pillar(con, filters)` → month, pillar, activities, participants.
+    `series.monthly(con, filters, ids, by=None)` → month, [community,] kpi_id, value.
+    `services.services_by_type(con, filters)` → activity_type, activities, services.
+
+Scorecard (`kpi.scorecard`, `kpi.targets`; rules in kpi/scorecard.py's docstring)
+    `scorecard(con, filters, targets=None)` → community, rank, score,
+        kpis_scored, warnings, red_warnings, `<id>`, `<id>_score`, `<id>_target`.
+    `warnings(con, filters, targets=None)` → community, kpi_id, value, baseline,
+        change, level ('yellow' | 'red').
+    `evaluate(con, filters, targets=None)` → both (and a long `detail`) in one pass.
+    `load_targets(path=None) -> Targets` (data/targets.toml, or $GOV_TARGETS).
+
+Conventions
+-----------
+- Values are floats; percentages are 0–100. "No data" is NaN in frames and
+  None from `value()`: a ratio with a zero denominator, a median over no rows,
+  or a KPI out of scope under the pillar rule. Counts and sums over a scope
+  with no matching rows are 0.
+- Pillar rule: activity rows are filtered by the selected pillars; a KPI with a
+  pillar (issues → 居民自治; disputes, safety → 社会治理; volunteers and
+  便民服务人次 → 志愿服务) is out of scope (None) when pillars are selected
+  without its pillar; case and volunteer rows are not otherwise filtered.
+- Compound rule: activities and cases by their compound column (rows without
+  a compound drop out); households from the selected compounds; volunteer
+  KPIs cover the communities that contain a selected compound.
+- Periods: `compare` uses `Filters.previous_period()` / `year_earlier()`; the
+  scorecard baseline is the mean over the four previous periods of equal
+  length (the previous four quarters for a quarter).
+
+Adding a domain module: write `kpi/<domain>.py` with a function decorated
+`@kpi.engine.computes("kpi_id", ...)` (see kpi/engagement.py), add its KPIs to
+the catalogue, and import the module below. Domain series functions (for a
+domain page) live in the same module.
+"""
+
+from __future__ import annotations
+
+# Domain modules register their compute functions on import.
+from kpi import disputes, engagement, issues, safety, scorecard, series, services, volunteers  # noqa: F401
+from kpi.catalogue import CATALOGUE, DOMAINS, KPI, headline_ids, kpis_for, scorecard_ids
+from kpi.engine import compare, compute, value, values
+from kpi.filters import Filters
+from kpi.scope import ScopeOptions, scope_options
+from kpi.targets import Targets, load_targets
+
+__all__ = [
+    "CATALOGUE", "DOMAINS", "KPI", "Filters", "ScopeOptions", "Targets", "compare", "compute", "headline_ids",
+    "kpis_for", "load_targets", "scope_options", "scorecard_ids", "value", "values",
+]

@@ -1,0 +1,94 @@
+"""Small SQL composition helpers shared by the KPI modules.
+
+Every value reaches DuckDB as a named bound parameter (``$name``); the SQL text
+only varies by *which* predicates are present (e.g. no community predicate
+when no community is selected), never by the values themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpi.filters import Filters
+
+Period = tuple[date, date]
+
+
+class Sql:
+    """Collects the named parameters a statement uses while it is composed."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def p(self, name: str, value: Any) -> str:
+        """Bind `value` as `$name` and return the placeholder."""
+        if name in self.params and self.params[name] != value:
+            raise ValueError(f"parameter {name!r} bound twice with different values")
+        self.params[name] = value
+        return f"${name}"
+
+    def run(self, cur, sql: str) -> pd.DataFrame:
+        return cur.execute(sql, self.params).df()
+
+
+def periods_cte(q: Sql, periods: Sequence[Period], previous: Sequence[Period] | None = None) -> str:
+    """`periods(period, p_start, p_end[, p_prev_start, p_prev_end])` as a CTE body."""
+    cols = [
+        f"unnest({q.p('period_ids', list(range(len(periods))))}::INTEGER[]) AS period",
+        f"unnest({q.p('period_starts', [s for s, _ in periods])}::DATE[]) AS p_start",
+        f"unnest({q.p('period_ends', [e for _, e in periods])}::DATE[]) AS p_end",
+    ]
+    if previous is not None:
+        cols += [
+            f"unnest({q.p('prev_starts', [s for s, _ in previous])}::DATE[]) AS p_prev_start",
+            f"unnest({q.p('prev_ends', [e for _, e in previous])}::DATE[]) AS p_prev_end",
+        ]
+    return "periods AS (SELECT " + ", ".join(cols) + ")"
+
+
+def fact_scope(q: Sql, f: Filters, alias: str, *, pillar: bool = False) -> str:
+    """Predicate restricting a fact table (activities, cases) to the scope."""
+    parts = []
+    if f.communities:
+        parts.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], {alias}.community)")
+    if f.compounds:
+        parts.append(f"list_contains({q.p('compounds', list(f.compounds))}::VARCHAR[], {alias}.compound)")
+    if pillar and f.pillars:
+        parts.append(f"list_contains({q.p('pillars', list(f.pillars))}::VARCHAR[], {alias}.pillar)")
+    return " AND ".join(parts) or "TRUE"
+
+
+def community_scope(q: Sql, f: Filters, column: str) -> str:
+    """Predicate restricting a community column to the scope's communities.
+
+    With a compound filter these are the (selected) communities that contain at
+    least one selected compound according to the compound register.
+    """
+    parts = []
+    if f.communities:
+        parts.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], {column})")
+    if f.compounds:
+        parts.append(
+            f"{column} IN (SELECT community FROM compounds "
+            f"WHERE list_contains({q.p('compounds', list(f.compounds))}::VARCHAR[], name))"
+        )
+    return " AND ".join(parts) or "TRUE"
+
+
+def group_cols(by: str | None, column: str) -> str:
+    """Extra SELECT / GROUP BY column for the grouping (or nothing for the scalar)."""
+    return f", {column} AS community" if by else ""
+
+
+def ratio(num: pd.Series, den: pd.Series, scale: float = 100.0) -> pd.Series:
+    """scale × num ÷ den, NaN where the denominator is 0 or missing."""
+    n = num.to_numpy(dtype="float64", na_value=np.nan)
+    d = den.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(d > 0, scale * n / d, np.nan)
+    return pd.Series(out, index=num.index, dtype="float64")

@@ -1,0 +1,104 @@
+"""What can be filtered (for the UI's filter widgets and header) and the scope's households.
+
+Scope rules (the same for every KPI):
+
+- Communities: facts whose `community` is selected; none selected = all.
+- Compounds: activities and cases whose `compound` is selected (rows without a
+  compound drop out). Households then come from the compound register (sum of
+  the selected compounds). Volunteers have no compound: volunteer KPIs cover the
+  communities that contain a selected compound (per the compound register).
+- Communities "in scope" (the rows of a by-community result, the scorecard's
+  rows): the selected communities from the community register, or — with a
+  compound filter — those of them that contain a selected compound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from etl.contract import PILLARS
+from kpi._sql import Sql
+from kpi.filters import Filters
+
+
+@dataclass(frozen=True)
+class ScopeOptions:
+    communities: pd.DataFrame  # community, street, households (register order: street, name)
+    compounds: pd.DataFrame  # community, compound, households
+    pillars: tuple[str, ...]  # pillars present in activities, contract order first
+    min_date: date | None  # earliest date in activities / cases / volunteer hours / redemptions
+    max_date: date | None  # latest such date
+    last_load_at: datetime | None  # max loaded_at of successful loads (loaded, loaded_with_rejects)
+    dataset: str | None  # meta 'dataset' ('demo' for demo data), None when unset
+
+    def compounds_of(self, community: str) -> list[str]:
+        return self.compounds.loc[self.compounds["community"] == community, "compound"].tolist()
+
+
+def scope_options(con) -> ScopeOptions:
+    cur = con.cursor()
+    try:
+        communities = cur.execute(
+            "SELECT name AS community, street, households FROM communities ORDER BY street, name"
+        ).df()
+        compounds = cur.execute(
+            "SELECT community, name AS compound, households FROM compounds ORDER BY community, name"
+        ).df()
+        present = [r[0] for r in cur.execute("SELECT DISTINCT pillar FROM activities").fetchall()]
+        pillars = tuple(p for p in PILLARS if p in present) + tuple(sorted(p for p in present if p not in PILLARS))
+        lo, hi = cur.execute(
+            """SELECT min(lo), max(hi) FROM (
+                   SELECT min(date) lo, max(date) hi FROM activities
+                   UNION ALL SELECT min(opened_on), max(greatest(opened_on, coalesce(closed_on, opened_on))) FROM cases
+                   UNION ALL SELECT min(date), max(date) FROM volunteer_hours
+                   UNION ALL SELECT min(date), max(date) FROM redemptions)"""
+        ).fetchone()
+        (last,) = cur.execute(
+            "SELECT max(loaded_at) FROM load_batches WHERE status IN ('loaded', 'loaded_with_rejects')"
+        ).fetchone()
+        row = cur.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()
+    finally:
+        cur.close()
+    return ScopeOptions(communities, compounds, pillars, lo, hi, last, row[0] if row else None)
+
+
+def households(cur, f: Filters) -> pd.DataFrame:
+    """The communities in scope with their households in scope: columns community, households.
+
+    Without a compound filter: the community register; with one: the sum of the
+    selected compounds' households per community (communities without a
+    selected compound are not in scope).
+    """
+    q = Sql()
+    if f.compounds:
+        where = [f"list_contains({q.p('compounds', list(f.compounds))}::VARCHAR[], name)"]
+        if f.communities:
+            where.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], community)")
+        sql = (
+            "SELECT community, sum(households)::BIGINT AS households FROM compounds WHERE "
+            + " AND ".join(where) + " GROUP BY community ORDER BY community"
+        )
+    else:
+        where = "TRUE"
+        if f.communities:
+            where = f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], name)"
+        sql = f"SELECT name AS community, households::BIGINT AS households FROM communities WHERE {where} ORDER BY name"
+    return q.run(cur, sql)
+
+
+def data_starts(con) -> dict[str, date | None]:
+    """First date of data per KPI source (catalogue `KPI.source`), over the whole warehouse."""
+    cur = con.cursor()
+    try:
+        (act,) = cur.execute("SELECT min(date) FROM activities").fetchone()
+        kinds = dict(cur.execute("SELECT kind, min(opened_on) FROM cases GROUP BY kind").fetchall())
+        (vol,) = cur.execute("SELECT min(date) FROM volunteer_hours").fetchone()
+    finally:
+        cur.close()
+    out: dict[str, date | None] = {"activities": act, "volunteers": vol}
+    for kind in ("居民诉求", "矛盾纠纷", "安全隐患"):
+        out[kind] = kinds.get(kind)
+    return out

@@ -1,0 +1,177 @@
+"""Community scorecard and early warnings (CityScore-style scores, 平安指数-style warnings).
+
+For every community in scope and every scorecard KPI (catalogue `scorecard=True`):
+
+- value: the KPI for the period, for that community.
+- baseline: the mean of the KPI over the previous four periods of equal length
+  (chained `Filters.previous_period()`; for a calendar quarter these are the
+  previous four quarters), same scope, same community. A baseline period counts
+  only if it starts no earlier than the first day of the month in which the
+  KPI's ledger (`KPI.source`) has its first row, so the months before the data
+  began do not drag the baseline down; periods where the KPI has no data
+  (None) are skipped. No counted period → no baseline.
+- target: `data/targets.toml` (community override, else the KPI's target), else
+  the baseline (`target_source` = 'community' | 'file' | 'baseline').
+- score: value ÷ target for higher-is-better KPIs, target ÷ value for
+  lower-is-better ones (1.0 = on target), clipped to [0, SCORE_CAP = 2.0] so one
+  outlier cannot dominate. Zero cases: higher-better with target 0 → 1.0 when
+  value is 0 else the cap; lower-better with value 0 → 1.0 when target is 0
+  else the cap. No value or no target → no score.
+- governance score: the mean of the community's defined KPI scores (None when
+  it has none).
+- change: (value − baseline) ÷ baseline (None when the baseline is 0 or None).
+  Warning level by the bad direction (down for higher-is-better, up for
+  lower-is-better): 'red' when 50% or more worse, 'yellow' when 30% or more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from kpi import scope as _scope
+from kpi.catalogue import CATALOGUE, scorecard_ids
+from kpi.engine import compute
+from kpi.filters import Filters
+from kpi.targets import Targets, load_targets
+
+SCORE_CAP = 2.0
+BASELINE_PERIODS = 4
+YELLOW = 0.30
+RED = 0.50
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    table: pd.DataFrame  # = scorecard()
+    detail: pd.DataFrame  # one row per community × scorecard KPI
+    warnings: pd.DataFrame  # = warnings()
+
+
+def baseline_periods(filters: Filters, n: int = BASELINE_PERIODS) -> list[tuple[date, date]]:
+    """The n periods of equal length before the filters' period, newest first."""
+    out, f = [], filters
+    for _ in range(n):
+        f = f.previous_period()
+        out.append((f.start, f.end))
+    return out
+
+
+def score(value: float | None, target: float | None, higher_is_better: bool) -> float | None:
+    if value is None or target is None or pd.isna(value) or pd.isna(target):
+        return None
+    if higher_is_better:
+        if target <= 0:
+            s = 1.0 if value <= 0 else SCORE_CAP
+        else:
+            s = value / target
+    else:
+        if value <= 0:
+            s = 1.0 if target <= 0 else SCORE_CAP
+        else:
+            s = target / value
+    return float(min(max(s, 0.0), SCORE_CAP))
+
+
+def warning_level(change: float | None, higher_is_better: bool) -> str | None:
+    if change is None or pd.isna(change):
+        return None
+    worse = -change if higher_is_better else change
+    if worse >= RED - _EPS:
+        return "red"
+    if worse >= YELLOW - _EPS:
+        return "yellow"
+    return None
+
+
+def evaluate(con, filters: Filters, targets: Targets | None = None) -> Evaluation:
+    """Scorecard and warnings in one pass (one grouped query per domain for all five periods)."""
+    targets = targets if targets is not None else load_targets()
+    ids = scorecard_ids()
+    base_periods = baseline_periods(filters)
+    periods = [(filters.start, filters.end), *base_periods]
+    df = compute(con, filters, periods, ids, by="community", targets=targets)
+    starts = _scope.data_starts(con)
+
+    cur = df[df["period"] == 0].drop(columns="period").rename(columns={"value": "value"})
+    hist = df[df["period"] > 0].copy()
+    # a baseline period counts only from the month the KPI's ledger begins
+    counted = []
+    for pid, kid in zip(hist["period"], hist["kpi_id"], strict=True):
+        first = starts.get(CATALOGUE[kid].source)
+        p_start = base_periods[pid - 1][0]
+        counted.append(first is not None and p_start >= first.replace(day=1))
+    hist = hist[np.array(counted, dtype=bool)]
+    baseline = hist.groupby(["community", "kpi_id"])["value"].mean().rename("baseline")
+    periods_used = hist.dropna(subset=["value"]).groupby(["community", "kpi_id"]).size().rename("baseline_periods")
+    detail = cur.merge(baseline.reset_index(), on=["community", "kpi_id"], how="left")
+    detail = detail.merge(periods_used.reset_index(), on=["community", "kpi_id"], how="left")
+    detail["baseline_periods"] = detail["baseline_periods"].fillna(0).astype("int64")
+
+    tv, ts, sc, ch, lv = [], [], [], [], []
+    for comm, kid, v, b in zip(detail["community"], detail["kpi_id"], detail["value"], detail["baseline"],
+                               strict=True):
+        k = CATALOGUE[kid]
+        t, src = targets.target(kid, comm)
+        if t is None and not pd.isna(b):
+            t, src = float(b), "baseline"
+        tv.append(np.nan if t is None else t)
+        ts.append(src)
+        s = score(None if pd.isna(v) else v, t, k.higher_is_better)
+        sc.append(np.nan if s is None else s)
+        c = np.nan if pd.isna(v) or pd.isna(b) or b == 0 else (v - b) / abs(b)
+        ch.append(c)
+        lv.append(warning_level(c, k.higher_is_better))
+    detail["target"] = pd.Series(tv, index=detail.index, dtype="float64")
+    detail["target_source"] = pd.Series(ts, index=detail.index, dtype="object")
+    detail["score"] = pd.Series(sc, index=detail.index, dtype="float64")
+    detail["change"] = pd.Series(ch, index=detail.index, dtype="float64")
+    detail["level"] = pd.Series(lv, index=detail.index, dtype="object")
+
+    warn = detail[detail["level"].notna()][["community", "kpi_id", "value", "baseline", "change", "level"]]
+    warn = warn.assign(_r=(warn["level"] != "red").astype(int), _o=warn["kpi_id"].map({k: n for n, k in enumerate(ids)}))
+    warn = warn.sort_values(["_r", "community", "_o"]).drop(columns=["_r", "_o"]).reset_index(drop=True)
+
+    table = _table(detail, ids, warn)
+    return Evaluation(table, detail.reset_index(drop=True), warn)
+
+
+def _table(detail: pd.DataFrame, ids: list[str], warn: pd.DataFrame) -> pd.DataFrame:
+    communities = list(dict.fromkeys(detail["community"]))
+    t = pd.DataFrame({"community": communities})
+    g = detail.groupby("community")["score"]
+    t["score"] = t["community"].map(g.mean()).astype("float64")
+    t["kpis_scored"] = t["community"].map(g.count()).fillna(0).astype("int64")
+    counts = warn.groupby("community").size()
+    t["warnings"] = t["community"].map(counts).fillna(0).astype("int64")
+    t["red_warnings"] = t["community"].map(warn[warn["level"] == "red"].groupby("community").size())
+    t["red_warnings"] = t["red_warnings"].fillna(0).astype("int64")
+    wide = {c: detail.pivot(index="community", columns="kpi_id", values=c) for c in ("value", "score", "target")}
+    cols = {}
+    for k in ids:
+        for c, suffix in (("value", ""), ("score", "_score"), ("target", "_target")):
+            col = wide[c][k] if k in wide[c] else pd.Series(dtype="float64")
+            cols[k + suffix] = col.reindex(communities).to_numpy(dtype="float64")
+    t = pd.concat([t, pd.DataFrame(cols)], axis=1)
+    t = t.sort_values(["score", "community"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    t.insert(1, "rank", t["score"].rank(ascending=False, method="min"))
+    return t
+
+
+def scorecard(con, filters: Filters, targets: Targets | None = None) -> pd.DataFrame:
+    """One row per community in scope, best score first.
+
+    Columns: community, rank (1 = best; NaN without a score), score (governance
+    score, mean of capped KPI scores), kpis_scored, warnings, red_warnings, then
+    for each scorecard KPI `<id>` (value), `<id>_score`, `<id>_target`.
+    """
+    return evaluate(con, filters, targets).table
+
+
+def warnings(con, filters: Filters, targets: Targets | None = None) -> pd.DataFrame:
+    """Fired warnings: columns community, kpi_id, value, baseline, change, level ('red' first, then 'yellow')."""
+    return evaluate(con, filters, targets).warnings
