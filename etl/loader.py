@@ -176,8 +176,10 @@ def _q(name: str) -> str:
 
 
 def _trimmed(col: str) -> str:
-    # the readers turned ideographic spaces and tabs into spaces already
-    return f"nullif(trim({_q(col)}), '')"
+    # The readers turned ideographic spaces and tabs into spaces already. Most
+    # cells need no trimming, and prefix()/suffix() are cheaper than trim().
+    c = _q(col)
+    return f"nullif(CASE WHEN prefix({c}, ' ') OR suffix({c}, ' ') THEN trim({c}) ELSE {c} END, '')"
 
 
 def _half_width(x: str) -> str:
@@ -494,9 +496,12 @@ def _column_names(headers: list[str]) -> list[str]:
     return [f"c{j}" for j in range(len(headers))]
 
 
+LARGE = 100_000  # rows from which a file's own stages are reported
+
+
 def _load_sheet(
     con: duckdb.DuckDBPyConnection, rec: Recognised, sheet: Sheet, file_name: str, batch_id: str,
-    today: dt.date, result: FileResult,
+    today: dt.date, result: FileResult, say: Progress,
 ) -> None:
     kind = rec.kind
     positional = _column_names(rec.headers)
@@ -509,6 +514,9 @@ def _load_sheet(
     table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
     if table.num_rows == 0:
         return
+    large = table.num_rows >= LARGE
+    if large:
+        say(f"    {file_name}{'［' + sheet.name + '］' if sheet.name else ''}: 已读取 {table.num_rows:,} 行，校验中… / read, validating")
     present = set(rec.columns)
     rules = _rules(kind, present, today)
     con.register("raw_input", table)
@@ -536,6 +544,8 @@ def _load_sheet(
     con.execute("CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM s WHERE len(_fails) = 0")
     rows_read, loaded = con.execute("SELECT count(*), count(*) FILTER (WHERE len(_fails) = 0) FROM s").fetchone()
     result.rows_read += rows_read
+    if large:
+        say(f"    {file_name}: 校验完成，{loaded:,} 行入库中… / validated, writing")
     _upsert(con, kind, batch_id)
     con.execute(
         "INSERT INTO rejects SELECT $batch, $file, $sheet, _row, column_name, value, reason "
@@ -551,10 +561,10 @@ def _load_sheet(
     con.execute("DROP VIEW ok; DROP TABLE s; DROP TABLE row_rejects; DROP TABLE rule_text; DROP TABLE repeated_rows")
 
 
-def _recognise_file(path: Path) -> tuple[Kind, list[tuple[Sheet, Recognised]], list[str]]:
+def _recognise_file(path: Path, content: bytes) -> tuple[Kind, list[tuple[Sheet, Recognised]], list[str]]:
     """Read a file and recognise every sheet; raise RefusedFile when it cannot be loaded."""
     try:
-        _, sheets = read_ledger(path)
+        _, sheets = read_ledger(path, content)
     except UnreadableFile as exc:
         raise RefusedFile(str(exc)) from exc
     found: list[tuple[Sheet, Recognised]] = []
@@ -587,14 +597,6 @@ def _recognise_file(path: Path) -> tuple[Kind, list[tuple[Sheet, Recognised]], l
             "一个文件只能包含一种台账 / one file must hold one ledger kind; found: " + ", ".join(sorted(kinds))
         )
     return found[0][1].kind, found, notes
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -644,7 +646,7 @@ def load_paths(
         for n, path in enumerate(files, start=1):
             started = time.perf_counter()
             say(f"[{n}/{len(files)}] {path.name} …")
-            result = _load_file(con, path, today)
+            result = _load_file(con, path, today, say)
             report.files.append(result)
             changed |= result.status in SUCCESS_STATUSES
             say(
@@ -672,15 +674,16 @@ def _status_zh(status: str) -> str:
     }[status]
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date) -> FileResult:
+def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date, say: Progress) -> FileResult:
     result = FileResult(path)
-    sha = _sha256(path)
+    content = path.read_bytes()  # read once: hashed here, parsed below
+    sha = hashlib.sha256(content).hexdigest()
     prior = con.execute(
         "SELECT batch_id FROM load_batches WHERE sha256 = ? AND status IN (?, ?) LIMIT 1",
         [sha, *SUCCESS_STATUSES],
     ).fetchone()
     try:
-        kind, sheets, notes = _recognise_file(path)
+        kind, sheets, notes = _recognise_file(path, content)
     except RefusedFile as exc:
         result.messages.append(str(exc))
         return result
@@ -694,7 +697,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date) -> Fi
     con.execute("BEGIN TRANSACTION")
     try:
         for sheet, rec in sheets:
-            _load_sheet(con, rec, sheet, path.name, batch_id, today, result)
+            _load_sheet(con, rec, sheet, path.name, batch_id, today, result, say)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
         con.execute(
             "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -71,11 +71,11 @@ def cell_text(value: object) -> str:
     return normalise_whitespace(str(value))
 
 
-def read_ledger(path: Path) -> tuple[str, list[Sheet]]:
-    """Return (encoding or 'xlsx', sheets)."""
+def read_ledger(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet]]:
+    """Return (encoding or 'xlsx', sheets). `content`: the file's bytes, if already read."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, content)
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx", _read_xlsx(path)
     raise UnreadableFile(f"不支持的文件类型 / unsupported file type: {path.suffix or '(none)'}（只接受 .xlsx 和 .csv）")
@@ -140,9 +140,12 @@ def _preview_encoding(head: bytes) -> str:
         return "gb18030"
 
 
-def _read_csv(path: Path) -> tuple[str, list[Sheet]]:
-    with open(path, "rb") as fh:
-        head = fh.read(256 * 1024)
+def _read_csv(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet]]:
+    if content is not None:
+        head = content[: 256 * 1024]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(256 * 1024)
     encoding = _preview_encoding(head)
     text = head.decode(encoding, errors="ignore")
     preview: list[list[str]] = []
@@ -153,7 +156,7 @@ def _read_csv(path: Path) -> tuple[str, list[Sheet]]:
 
     def load(header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
         # The whole file is read only now, when it is loaded.
-        raw = path.read_bytes()
+        raw = content if content is not None else path.read_bytes()
         data = _to_utf8(raw, encoding)
         try:
             table, malformed = _arrow_parse(data, header_index, column_names)
