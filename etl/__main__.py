@@ -84,14 +84,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"仓库 / warehouse: {db}")
         if meta.get("dataset") == "demo":
             print("数据集 / dataset: 演示数据 demo")
-        print(f"最近导入 / last load: {meta.get('last_load_at', '-')}")
+        print(f"最近导入 / last load (UTC): {meta.get('last_load_at', '-')}")
         print("\n表 / table            行数 rows")
         from etl.schema import TABLES
 
         for table in TABLES:
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             print(f"  {table:<20} {n:>10}")
-        print("\n批次 / batches:")
+        print("\n批次 / batches (UTC):")
         rows = con.execute(
             "SELECT loaded_at, file_name, kind, rows_read, rows_loaded, rows_rejected, status "
             "FROM load_batches ORDER BY loaded_at, file_name"

@@ -655,7 +655,7 @@ def load_paths(
                 f"{time.perf_counter() - started:.1f}s）"
             )
         if changed or dataset:
-            now = dt.datetime.now().isoformat(timespec="seconds")  # local time, as load_batches.loaded_at
+            now = _utc_now().isoformat(timespec="seconds")
             meta = {"data_version": uuid.uuid4().hex, "last_load_at": now}
             if dataset:
                 meta["dataset"] = dataset
@@ -663,6 +663,11 @@ def load_paths(
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         session.publish = changed or bool(dataset)
     return report
+
+
+def _utc_now() -> dt.datetime:
+    """Load times are stored as naive UTC (the app shows them in Beijing time)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _status_zh(status: str) -> str:
@@ -693,7 +698,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date, say: 
         result.status = STATUS_ALREADY
         result.messages.append("同一文件已导入过，未作任何改变 / byte-identical file already loaded; nothing changed")
         return result
-    batch_id = f"{dt.datetime.now():%Y%m%d%H%M%S}-{sha[:12]}"
+    batch_id = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
     con.execute("BEGIN TRANSACTION")
     try:
         for sheet, rec in sheets:
@@ -701,7 +706,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date, say: 
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
         con.execute(
             "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, path.name, sha, kind.name, dt.datetime.now(), result.rows_read, result.rows_loaded,
+            [batch_id, path.name, sha, kind.name, _utc_now(), result.rows_read, result.rows_loaded,
              result.rows_rejected, result.status, "；".join(result.messages) or None],
         )
         con.execute("COMMIT")

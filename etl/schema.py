@@ -120,7 +120,7 @@ TABLES: dict[str, str] = {
             reason VARCHAR NOT NULL
         )""",
     # Key/value facts about the warehouse as a whole: data_version (changes on
-    # every successful load), last_load_at, dataset ('demo' when built by
+    # every successful load), last_load_at (naive UTC), dataset ('demo' when built by
     # `python -m etl demo`).
     "meta": """
         CREATE TABLE IF NOT EXISTS meta (

@@ -1,0 +1,43 @@
+"""总览 / Overview: headline KPI cards, monthly activity by pillar, community scorecard, warnings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import kpi
+import ui
+from kpi import scorecard, series
+
+view = ui.view()
+lg = view.lang
+ids = kpi.headline_ids()
+
+# ---------------------------------------------------------------- headline KPIs
+st.subheader(ui.tr("overview.cards"), anchor=False)
+cmp = ui.query(kpi.compare, view.filters, ids=ids)
+if ui.scope_is_empty(cmp):
+    ui.empty_state()
+ui.kpi_cards(ids, compare=cmp)
+
+# ---------------------------------------------------------------- monthly trend by pillar
+st.subheader(ui.tr("overview.trend"), anchor=False)
+measure = st.segmented_control(
+    ui.tr("overview.trend.metric"), ["activities", "participants"], default="activities", required=True,
+    format_func=lambda m: ui.tr(f"overview.trend.{m}"), key="overview_trend_measure", label_visibility="collapsed",
+)
+monthly = ui.query(series.monthly_by_pillar, view.filters)
+st.plotly_chart(ui.charts.render_monthly_by_pillar(monthly, measure, lg), theme=None, config=ui.charts.CONFIG,
+                key="overview_trend")
+
+# ---------------------------------------------------------------- scorecard and warnings
+ev = ui.query(scorecard.evaluate, view.filters)
+st.subheader(ui.tr("overview.scorecard"), anchor=False, help=ui.tr("overview.scorecard.help"))
+ui.scorecard_table(ev.table)
+tg = ui.targets()
+if tg.path:
+    st.caption(ui.tr("overview.targets_version", version=tg.version, updated=tg.updated or "—"))
+else:
+    st.caption(ui.tr("overview.targets_default"))
+
+st.subheader(ui.tr("overview.warnings"), anchor=False, help=ui.tr("overview.warnings.help"))
+ui.warnings_list(ev.warnings)

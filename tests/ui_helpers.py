@@ -1,0 +1,120 @@
+"""Helpers for the UI tests: AppTest runs of app.py, text extraction, a live Streamlit server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+TODAY = "2026-11-28"  # demo data ends 2026-09-30 → default period (last complete quarter) = 2026Q3
+TIMEOUT = 30  # the first run builds caches
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+
+
+@pytest.fixture()
+def app_env(gov_db_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """GOV_DB = the demo warehouse, GOV_TODAY pinned; returns the warehouse path."""
+    monkeypatch.setenv("GOV_TODAY", TODAY)
+    return gov_db_env
+
+
+def run_app(query: dict | None = None, page: str | None = None):
+    """A fresh session of app.py (AppTest), optionally opened with URL parameters and switched to a page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def texts(at) -> list[str]:
+    """Every text element's value in the app (main area and sidebar)."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "error", "success"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    return out
+
+
+def all_text(at) -> str:
+    return "\n".join(texts(at))
+
+
+def header_scope(at) -> str:
+    """The header's scope line (沌阳街道 · 南湾社区 · 2024年第一季度)."""
+    lines = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
+    assert lines, "no header scope line"
+    return lines[0][5:]
+
+
+def assert_clean(at) -> None:
+    """No exception element anywhere, no error box."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------- live server (browser tests)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, today: str = TODAY, timeout: float = 60) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with GOV_DB=db; yields the base URL; stops the server after."""
+    port = free_port()
+    env = {**os.environ, "GOV_DB": str(db), "GOV_TODAY": today}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    with tempfile.TemporaryFile() as log:  # not a pipe: a full pipe would block the server
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(proc, log, f"http://127.0.0.1:{port}", timeout)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_healthy(proc: subprocess.Popen, log, url: str, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"streamlit exited early ({proc.returncode}):\n{log.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise RuntimeError("streamlit did not become healthy in time")
+        time.sleep(0.3)

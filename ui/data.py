@@ -1,0 +1,123 @@
+"""Cached, read-only access to the warehouse for the UI.
+
+- One read-only DuckDB connection per (file, data version), held by
+  `st.cache_resource`: when a load replaces the file, the data version changes
+  and the next rerun closes the old connection and opens the new file (DuckDB
+  shares one instance per path in a process, so the old one must be closed
+  first, or the "new" connection would still read the old file).
+- `query(fn, *args, **kwargs)` runs a `kpi` function as `fn(con, *args, **kwargs)`
+  through `st.cache_data`, keyed by the function, its arguments (Filters etc.),
+  the warehouse path, the data version and the targets file's version — so a
+  new load or an edited targets file shows up on the next rerun, no restart.
+  Each kpi function opens its own cursor on the shared connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from etl.warehouse import data_version, default_db_path, open_read_only
+from kpi.targets import default_targets_path
+
+
+def db_path() -> Path:
+    return default_db_path()
+
+
+def version() -> str:
+    """The warehouse's data version ('missing' when there is no file)."""
+    return data_version(db_path())
+
+
+def warehouse_exists() -> bool:
+    return db_path().exists()
+
+
+def targets_version() -> str:
+    """Changes whenever the targets file is edited (or appears / disappears)."""
+    p = default_targets_path()
+    try:
+        s = p.stat()
+    except FileNotFoundError:
+        return f"{p}:none"
+    return f"{p}:{s.st_mtime_ns}:{s.st_size}"
+
+
+def _close(con) -> None:
+    with contextlib.suppress(Exception):  # closing an old connection must never break a rerun
+        con.close()
+
+
+_LOCK = threading.Lock()
+_OPEN: dict[str, object] = {}  # path → the connection we hold on it
+
+
+@st.cache_resource(max_entries=1, on_release=_close, show_spinner=False)
+def _connection(path: str, version: str):  # noqa: ARG001 - version is part of the cache key
+    # DuckDB reuses an already open database instance for the same path, so
+    # while the old connection is open, "opening" the replaced file would give
+    # the old data: close it first. A query still running on it in another
+    # session fails with "connection already closed" and is retried (`_cached`).
+    with _LOCK:
+        old = _OPEN.pop(path, None)
+        if old is not None:
+            _close(old)
+        con = open_read_only(path)
+        _OPEN[path] = con
+        return con
+
+
+def connection():
+    """The shared read-only connection for the current warehouse file and version."""
+    return _connection(str(db_path()), version())
+
+
+def _resolve(name: str):
+    module, _, attr = name.rpartition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@st.cache_data(max_entries=512, ttl=6 * 3600, show_spinner=False)
+def _cached(name: str, path: str, version: str, targets: str, args: tuple, kwargs: tuple):  # noqa: ARG001
+    fn = _resolve(name)
+    try:
+        return fn(_connection(path, version), *args, **dict(kwargs))
+    except duckdb.ConnectionException:
+        # the file was replaced while this ran and its connection was closed: once more on the new file
+        return fn(_connection(path, data_version(path)), *args, **dict(kwargs))
+
+
+def query(fn, *args, **kwargs):
+    """`fn(con, *args, **kwargs)` — a module-level function (normally from `kpi`) — cached (see module docstring).
+
+    Arguments must be hashable by Streamlit (Filters, tuples, lists, str …).
+    The result is a copy: callers may modify it.
+    """
+    name = f"{fn.__module__}:{fn.__qualname__}"
+    if fn.__module__ in (None, "__main__") or "<" in fn.__qualname__:
+        # the cache re-imports the function by name: it must live at the top level of an importable module
+        raise ValueError(f"ui.query needs a module-level function of an importable module (kpi, briefing …), "
+                         f"not {name!r}")
+    return _cached(name, str(db_path()), version(), targets_version(), args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _targets(token: str):  # noqa: ARG001 - token is the cache key
+    from kpi.targets import load_targets
+
+    return load_targets()
+
+
+def targets():
+    """The targets file in use (`kpi.load_targets()`), cached by the file's version. May raise TargetsError."""
+    return _targets(targets_version())

@@ -1,0 +1,199 @@
+"""Number, date and period formatting for Chinese (and English) readers. Pure functions.
+
+- Missing values (None, NaN) read "—" everywhere.
+- Counts: thousands separators below 10,000 ("1,172"); from 10,000 on in
+  Chinese 万 with up to two decimals ("2.87万", "12万"), from 10⁸ 亿; English
+  keeps separators ("28,708").
+- Percentages (KPIs with unit %; stored 0–100): one decimal unless the KPI says
+  otherwise ("84.7%"). Changes of a percentage are in percentage points.
+- Periods: whole quarters "2024年第一季度" / "Q1 2024", whole months
+  "2024年3月", whole years "2024年", other ranges with both ends.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from kpi.catalogue import CATALOGUE, KPI
+from ui.labels import norm_lang, t
+
+DASH = "—"
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+_CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
+_EN_MONTH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def missing(v: object) -> bool:
+    if v is None:
+        return True
+    try:
+        return math.isnan(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _trim(s: str) -> str:
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def fmt_number(v: float | int | None, decimals: int = 0, lang: str | None = None, large: bool = True) -> str:
+    """A plain number; with `large`, Chinese 万/亿 from 10,000 on (two decimals, trailing zeros dropped)."""
+    if missing(v):
+        return DASH
+    x = float(v)  # type: ignore[arg-type]
+    if large and norm_lang(lang) == "zh" and abs(x) >= 10_000:
+        if abs(x) >= 100_000_000:
+            return f"{_trim(f'{x / 100_000_000:.2f}')}亿"
+        return f"{_trim(f'{x / 10_000:.2f}')}万"
+    s = f"{x:,.{decimals}f}"
+    if s.startswith("-") and float(s[1:].replace(",", "")) == 0:
+        s = s[1:]  # no "-0.0"
+    return s
+
+
+def fmt_count(v: float | int | None, lang: str | None = None) -> str:
+    return fmt_number(v, 0, lang)
+
+
+def fmt_percent(v: float | None, decimals: int = 1) -> str:
+    """A value already in percent (0–100): 84.7%."""
+    if missing(v):
+        return DASH
+    return f"{float(v):.{decimals}f}%"  # type: ignore[arg-type]
+
+
+def _decimals(k: KPI) -> int:
+    if k.is_percent:
+        return max(k.decimals, 1)
+    return k.decimals
+
+
+def fmt_kpi(k: KPI | str, v: float | None, lang: str | None = None, unit: bool = False) -> str:
+    """A KPI value as shown on cards and in texts (unit appended when `unit` and not %)."""
+    k = CATALOGUE[k] if isinstance(k, str) else k
+    if missing(v):
+        return DASH
+    if k.is_percent:
+        return fmt_percent(v, _decimals(k))
+    s = fmt_number(v, _decimals(k), lang)
+    if unit:
+        u = k.unit_en if norm_lang(lang) == "en" else k.unit_zh
+        s = f"{s} {u}" if norm_lang(lang) == "en" else f"{s}{u}"
+    return s
+
+
+def _signed(x: float, decimals: int) -> str:
+    s = f"{abs(x):,.{decimals}f}"
+    if float(s.replace(",", "")) == 0:
+        return s
+    return ("+" if x > 0 else "-") + s
+
+
+def fmt_change(
+    k: KPI | str, delta: float | None, change: float | None, lang: str | None = None
+) -> str | None:
+    """A KPI's change against a base: percentage points for % KPIs, else the relative change in %.
+
+    Falls back to the absolute difference when the relative change is undefined
+    (base 0). None when there is nothing to compare. Starts with '+' / '-'.
+    """
+    k = CATALOGUE[k] if isinstance(k, str) else k
+    if missing(delta):
+        return None
+    if k.is_percent:
+        return _signed(float(delta), _decimals(k)) + t("unit.pp", lang)  # type: ignore[arg-type]
+    if not missing(change):
+        return _signed(float(change) * 100, 1) + "%"  # type: ignore[arg-type]
+    return _signed(float(delta), _decimals(k))  # type: ignore[arg-type]
+
+
+def fmt_relative(change: float | None) -> str:
+    """A relative change (fraction) as a signed percentage: -0.314 → -31.4%."""
+    if missing(change):
+        return DASH
+    return _signed(float(change) * 100, 1) + "%"  # type: ignore[arg-type]
+
+
+def fmt_score(score: float | None) -> str:
+    """A scorecard score (1.0 = on target) ×100, one decimal."""
+    if missing(score):
+        return DASH
+    return f"{float(score) * 100:.1f}"  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- dates and periods
+
+
+def fmt_date(d: date, lang: str | None = None) -> str:
+    return d.isoformat()
+
+
+def fmt_day(d: date, lang: str | None = None, year: bool = True) -> str:
+    if norm_lang(lang) == "en":
+        return f"{d.day} {_EN_MONTH[d.month - 1]}" + (f" {d.year}" if year else "")
+    return (f"{d.year}年" if year else "") + f"{d.month}月{d.day}日"
+
+
+def month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def period_kind(start: date, end: date) -> str:
+    """'month' | 'quarter' | 'year' | 'months' (several whole months) | 'days'."""
+    if start.day != 1 or end != month_end(end):
+        return "days"
+    n = (end.year - start.year) * 12 + end.month - start.month + 1
+    if n == 1:
+        return "month"
+    if n == 3 and start.month in (1, 4, 7, 10):
+        return "quarter"
+    if n == 12 and start.month == 1:
+        return "year"
+    return "months"
+
+
+def fmt_quarter(year: int, q: int, lang: str | None = None) -> str:
+    if norm_lang(lang) == "en":
+        return f"Q{q} {year}"
+    return f"{year}年第{_CN_QUARTER[q]}季度"
+
+
+def fmt_month(d: date, lang: str | None = None) -> str:
+    if norm_lang(lang) == "en":
+        return f"{_EN_MONTH[d.month - 1]} {d.year}"
+    return f"{d.year}年{d.month}月"
+
+
+def fmt_period(start: date, end: date, lang: str | None = None) -> str:
+    """The period in words: 2024年第一季度 · 2024年3月 · 2024年 · 2025年10月至2026年9月 · 2026年10月1日至11月28日."""
+    en = norm_lang(lang) == "en"
+    kind = period_kind(start, end)
+    if kind == "quarter":
+        return fmt_quarter(start.year, (start.month - 1) // 3 + 1, lang)
+    if kind == "month":
+        return fmt_month(start, lang)
+    if kind == "year":
+        return str(start.year) if en else f"{start.year}年"
+    if kind == "months":
+        return f"{fmt_month(start, lang)} – {fmt_month(end, lang)}" if en else f"{fmt_month(start)}至{fmt_month(end)}"
+    if start == end:
+        return fmt_day(start, lang)
+    same_year = start.year == end.year
+    if en:
+        return f"{fmt_day(start, lang, year=not same_year)} – {fmt_day(end, lang)}"
+    return f"{fmt_day(start)}至{fmt_day(end, year=not same_year)}"
+
+
+def fmt_timestamp(ts: datetime | None, lang: str | None = None) -> str:
+    """A load timestamp (naive = UTC, as the warehouse stores it) in Beijing time: 2026-11-28 10:38."""
+    if ts is None:
+        return DASH
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def join(names, lang: str | None = None) -> str:
+    return (", " if norm_lang(lang) == "en" else "、").join(names)

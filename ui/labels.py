@@ -1,0 +1,462 @@
+"""Every UI text, in one table: key → (Chinese, English).
+
+KPI names, units and definitions are not here: they come from the KPI
+catalogue (`kpi.CATALOGUE`), see `kpi_name()` / `kpi_unit()` / `kpi_definition()`.
+Pillar, case-kind and domain names are data (Chinese) with an English label
+here for the English UI.
+
+`t(key, lang, **fmt)` looks a key up and fills `{placeholders}`; an unknown key
+raises KeyError (a test checks that every `t("...")` used in the code exists).
+"""
+
+from __future__ import annotations
+
+from kpi.catalogue import CATALOGUE, DOMAINS, KPI
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+LABELS: dict[str, tuple[str, str]] = {
+    # ------------------------------------------------------------------ app, pages
+    "app.title": ("党建+社区治理看板", "Party-building+ community governance dashboard"),
+    "app.street_office": ("街道办", "Street office"),
+    "page.overview": ("总览", "Overview"),
+    "page.engagement": ("活动参与", "Engagement"),
+    "page.issues": ("诉求办理", "Resident requests"),
+    "page.disputes_safety": ("矛盾纠纷与平安", "Disputes & safety"),
+    "page.services": ("便民服务", "Convenience services"),
+    "page.volunteers": ("志愿积分", "Volunteers & points"),
+    "page.briefing": ("季度简报", "Quarterly briefing"),
+    "page.kpi_catalogue": ("指标说明", "KPI definitions"),
+    "page.missing": ("数据仓库未就绪", "Warehouse not ready"),
+    # ------------------------------------------------------------------ sidebar filters
+    "filter.header": ("筛选", "Filters"),
+    "filter.lang": ("语言", "Language"),
+    "filter.period": ("期间", "Period"),
+    "filter.quarter": ("季度", "Quarter"),
+    "filter.start": ("开始日期", "Start date"),
+    "filter.end": ("结束日期", "End date"),
+    "filter.range": ("{start} 至 {end}", "{start} to {end}"),
+    "filter.community": ("社区", "Communities"),
+    "filter.community.placeholder": ("全部社区", "All communities"),
+    "filter.compound": ("小区", "Compounds"),
+    "filter.compound.placeholder": ("全部小区", "All compounds"),
+    "filter.compound.disabled": ("请先选择社区", "Choose a community first"),
+    "filter.pillar": ("板块", "Pillars"),
+    "filter.pillar.placeholder": ("全部板块", "All pillars"),
+    "filter.reset": ("恢复默认筛选", "Reset filters"),
+    "filter.link_help": (
+        "筛选条件保存在网址中：复制浏览器地址栏的链接即可分享当前视图。",
+        "The filters live in the address bar: copy the URL to share this exact view.",
+    ),
+    "period.this_month": ("本月", "This month"),
+    "period.this_quarter": ("本季度", "This quarter"),
+    "period.last_quarter": ("上季度", "Last quarter"),
+    "period.this_year": ("本年", "This year"),
+    "period.last_12_months": ("近12个月", "Last 12 months"),
+    "period.quarter": ("指定季度", "Choose a quarter"),
+    "period.custom": ("自定义", "Custom"),
+    "period.to_date": ("{period}（截至{day}）", "{period} (to {day})"),
+    # ------------------------------------------------------------------ URL notes
+    "note.title": ("链接中的部分筛选条件无效，已按默认处理：", "Some filters in the link were invalid and fell back to defaults:"),
+    "note.period_invalid": ("期间“{value}”无法识别，改用上季度", "period “{value}” not recognised; using last quarter"),
+    "note.date_invalid": ("日期“{value}”无效，改用上季度", "date “{value}” is not valid; using last quarter"),
+    "note.date_missing": ("自定义期间缺少开始或结束日期，改用上季度", "custom period without start or end date; using last quarter"),
+    "note.date_order": ("结束日期早于开始日期，改用上季度", "end date before start date; using last quarter"),
+    "note.date_range": ("日期“{value}”超出可选范围，改用上季度", "date “{value}” is out of range; using last quarter"),
+    "note.community_unknown": ("社区“{value}”不存在，已忽略", "community “{value}” does not exist; ignored"),
+    "note.compound_unknown": ("小区“{value}”不在所选社区中，已忽略", "compound “{value}” is not in the chosen communities; ignored"),
+    "note.pillar_unknown": ("板块“{value}”不存在，已忽略", "pillar “{value}” does not exist; ignored"),
+    "note.lang_unknown": ("语言“{value}”无法识别，改用中文", "language “{value}” not recognised; using Chinese"),
+    # ------------------------------------------------------------------ header
+    "header.all_communities": ("全部社区（{n}个）", "all communities ({n})"),
+    "header.some_communities": ("{names}等{n}个社区", "{names} and {more} more ({n} communities)"),
+    "header.pillars": ("板块：{names}", "pillars: {names}"),
+    "header.freshness": ("数据更新于 {ts}（北京时间）", "Data loaded {ts} (Beijing time)"),
+    "header.freshness_unknown": ("尚无成功导入记录", "No successful load recorded yet"),
+    "header.dates": ("统计期 {start} 至 {end}", "Period {start} to {end}"),
+    "header.demo": (
+        "**演示数据** · 除南湾社区公开报道的数字外均为模拟，仅供演示，请勿用于汇报。",
+        "**Demo data** · simulated apart from Nanwan community's published figures; do not use for reporting.",
+    ),
+    "header.targets_error": ("目标值文件有误，请修改后刷新：", "The targets file has errors; fix it and reload:"),
+    # ------------------------------------------------------------------ missing warehouse
+    "missing.body": (
+        "未找到数据仓库文件 `{path}`。请先在项目目录运行 `make run`，或运行 `python -m etl demo` 生成演示数据"
+        "（真实台账用 `python -m etl load 台账文件…` 导入），然后刷新本页。",
+        "The warehouse file `{path}` was not found. Run `make run` in the project folder, or "
+        "`python -m etl demo` to build the demo warehouse (real ledgers: `python -m etl load FILES…`), "
+        "then reload this page.",
+    ),
+    # ------------------------------------------------------------------ empty states
+    "empty.scope": ("该范围内暂无数据", "No data in this scope"),
+    "empty.scope_detail": (
+        "该范围内暂无数据：所选期间和社区没有台账记录。请调整左侧的期间或社区。",
+        "No data in this scope: the ledgers have no records for the chosen period and communities. "
+        "Adjust the period or communities on the left.",
+    ),
+    # ------------------------------------------------------------------ KPI cards
+    "card.vs.quarter": ("环比", "QoQ"),
+    "card.vs.month": ("环比", "MoM"),
+    "card.vs.year": ("同比", "YoY"),
+    "card.vs.period": ("环比", "vs prev."),
+    "card.vs.help": (
+        "环比：与上一个等长期间（上季度、上月）相比；同比：与去年同期相比。颜色按指标方向：绿色为向好，红色为变差。",
+        "QoQ/MoM: against the previous period of equal length; YoY: against the same period a year earlier. "
+        "Green means better, red worse, by the KPI's direction.",
+    ),
+    "card.vs_year_ago": ("同比", "YoY"),
+    "card.no_compare": ("无可比数据", "no comparison"),
+    "card.out_of_scope": ("不属于所选板块", "not in the chosen pillars"),
+    "card.target": ("目标 {target}", "target {target}"),
+    "unit.pp": ("个百分点", " pp"),
+    # ------------------------------------------------------------------ overview
+    "overview.cards": ("核心指标", "Headline KPIs"),
+    "overview.trend": ("月度活动趋势（按板块）", "Monthly activities by pillar"),
+    "overview.trend.activities": ("活动场次", "Activities"),
+    "overview.trend.participants": ("参与人次", "Participations"),
+    "overview.trend.metric": ("指标", "Measure"),
+    "overview.scorecard": ("社区治理评分", "Community scorecard"),
+    "overview.scorecard.help": (
+        "综合得分为各项评分指标“实际值÷目标值”（越低越好的指标取倒数）的平均，×100 显示：100 = 恰好达标，"
+        "单项封顶 200。未设目标的指标以前四期平均为目标。勾选某一行可将筛选缩小到该社区。",
+        "The score is the mean over scorecard KPIs of value ÷ target (inverted for lower-is-better KPIs), "
+        "shown ×100: 100 = exactly on target, each KPI capped at 200. KPIs without a target use the average "
+        "of the previous four periods. Select a row to narrow the filters to that community.",
+    ),
+    "overview.targets_version": ("目标值版本 {version}（{updated} 更新）", "Targets version {version} (updated {updated})"),
+    "overview.targets_default": ("目标值：指标目录默认值（未找到 data/targets.toml）", "Targets: catalogue defaults (no data/targets.toml)"),
+    "overview.warnings": ("预警", "Warnings"),
+    "overview.warnings.help": (
+        "与前四期平均相比向不利方向变化 30% 以上为黄色预警，50% 以上为红色预警。",
+        "Yellow when a KPI moved 30% or more in the bad direction against the average of the previous four "
+        "periods, red at 50% or more.",
+    ),
+    "overview.no_warnings": ("本期无预警", "No warnings this period"),
+    "overview.more_warnings": ("其余 {n} 条预警", "{n} more warnings"),
+    "col.rank": ("排名", "Rank"),
+    "col.community": ("社区", "Community"),
+    "col.score": ("综合得分", "Score"),
+    "col.kpis_scored": ("计分指标数", "KPIs scored"),
+    "col.warnings": ("预警数", "Warnings"),
+    "col.red_warnings": ("红色预警", "Red warnings"),
+    "warning.red": ("红色预警", "Red"),
+    "warning.yellow": ("黄色预警", "Yellow"),
+    "warning.line": (
+        "**{community}** · {kpi}：{value}，较前四期平均 {baseline} {direction} {change}",
+        "**{community}** · {kpi}: {value}, {direction} {change} against the previous-four-period average {baseline}",
+    ),
+    "warning.down": ("下降", "down"),
+    "warning.up": ("上升", "up"),
+    # ------------------------------------------------------------------ KPI catalogue page
+    "catalogue.intro": (
+        "本页列出看板中每个指标的口径，由指标目录自动生成，与各页面、简报的计算完全一致。",
+        "Every KPI on the dashboard, generated from the KPI catalogue that all pages and the briefing compute from.",
+    ),
+    "catalogue.search": ("搜索指标（名称或编号）", "Search KPIs (name or id)"),
+    "catalogue.none": ("没有匹配的指标", "No KPI matches"),
+    "catalogue.count": ("共 {n} 个指标", "{n} KPIs"),
+    "catalogue.id": ("编号", "Id"),
+    "catalogue.fact": ("{label}：{value}", "{label}: {value}"),
+    "catalogue.unit": ("单位", "Unit"),
+    "catalogue.direction": ("方向", "Direction"),
+    "catalogue.higher": ("越高越好", "higher is better"),
+    "catalogue.lower": ("越低越好", "lower is better"),
+    "catalogue.target": ("默认目标", "Default target"),
+    "catalogue.no_target": ("无（取前四期平均）", "none (average of the previous four periods)"),
+    "catalogue.definition": ("定义", "Definition"),
+    "catalogue.formula": ("计算公式", "Formula"),
+    "catalogue.pillar": ("板块", "Pillar"),
+    "catalogue.all_pillars": ("跨板块", "all pillars"),
+    "catalogue.headline": ("总览指标", "headline"),
+    "catalogue.scorecard": ("计入评分", "scored"),
+    # ------------------------------------------------------------------ charts
+    "axis.month": ("月份", "Month"),
+    "axis.activities": ("活动场次（场）", "Activities (count)"),
+    "axis.participants": ("参与人次（人次）", "Participations (count)"),
+    "legend.pillar": ("板块", "Pillar"),
+    "legend.case_kind": ("类别", "Kind"),
+    # ------------------------------------------------------------------ domain pages (engagement … volunteers)
+    # shared by the five domain pages, ui.drilldown, ui.downloads and the render_* functions they use
+    "page.pillar_out": (
+        "所选板块不含“{pillar}”：本页指标按口径属于该板块，暂不计算。请在左侧板块筛选中加入“{pillar}”或清空板块筛选。",
+        "The chosen pillars leave out “{pillar}”: this page's KPIs belong to it and are not computed. Add "
+        "“{pillar}” to the pillar filter on the left, or clear it.",
+    ),
+    "value.none": ("（未填写）", "(blank)"),
+    "value.blank": ("（未填写）", "(blank)"),
+    "value.no_team": ("未编入服务队", "No team"),
+    "value.yes": ("是", "Yes"),
+    "value.no": ("否", "No"),
+    "unit.days": ("天", " days"),
+    "axis.count_unit": ("数量（{unit}）", "Count ({unit})"),
+    "axis.rate": ("比率（%）", "Rate (%)"),
+    "axis.cases": ("件数（件）", "Cases (count)"),
+    "axis.hazards": ("隐患数（处）", "Hazards (count)"),
+    "axis.hours": ("服务时长（小时）", "Service hours (hours)"),
+    "axis.items": ("兑换物品（件）", "Items handed out (count)"),
+    "axis.activity_type": ("活动类型", "Activity type"),
+    "axis.compound": ("小区", "Compound"),
+    "axis.community": ("社区", "Community"),
+    "axis.quarter": ("季度", "Quarter"),
+    "axis.age": ("截至期末已登记天数", "Days open at the period's end"),
+    "axis.days_to_close": ("办结天数（天）", "Days to close (days)"),
+    "axis.days_to_resolve": ("化解天数（天）", "Days to resolve (days)"),
+    "axis.days_to_fix": ("整改天数（天）", "Days to fix (days)"),
+    "axis.cohort": ("首次服务季度（人数）", "Cohort: first active quarter (size)"),
+    "axis.cohort_offset": ("此后第几个季度", "Quarters since the first"),
+    "axis.retention": ("仍活跃比例（%）", "Still active (%)"),
+    "chart.median": ("中位数", "Median"),
+    "chart.beyond": ("超过{days}天的{n}件未在图中显示", "{n} beyond {days} days not shown"),
+    "chart.p90": ("90分位", "90th pct"),
+    "chart.marker": ("{label} {value}天", "{label} {value} d"),
+    "chart.days_bucket": ("{bucket}天", "{bucket} days"),
+    "chart.within_limit": ("未超期", "Within time limit"),
+    "chart.overdue": ("已超期", "Overdue"),
+    "chart.cohort_offset": ("+{n}季度", "+{n} q"),
+    "chart.cohort_row": ("{quarter}（{n}人）", "{quarter} ({n})"),
+    # drill-down and detail tables
+    "dd.hint": ("提示：点击图中的柱形或热力图格子，可筛选下方明细。", "Tip: click a bar or a heat-map cell to filter the list below."),
+    "dd.hint.month": ("点击某月的柱形：全页期间缩小到该月（同步到网址）。", "Click a month's bar to narrow the whole page to that month (kept in the URL)."),
+    "dd.active": ("已筛选：", "Filtered by:"),
+    "dd.chip": ("{field}：{value}", "{field}: {value}"),
+    "dd.clear_one": ("取消此筛选", "Remove this filter"),
+    "dd.clear_all": ("全部清除", "Clear all"),
+    "dd.back": ("返回 {scope}", "Back to {scope}"),
+    "dd.all_communities": ("全部社区", "all communities"),
+    "dd.sort": ("排序", "Sort by"),
+    "dd.sort_default": ("默认顺序", "Default order"),
+    "dd.descending": ("降序", "Descending"),
+    "dd.page": ("页码", "Page"),
+    "dd.rows": ("第 {first}–{last} 条，共 {n} 条（{pages} 页）", "Rows {first}–{last} of {n} ({pages} pages)"),
+    "dl.csv": ("下载 CSV", "Download CSV"),
+    "dl.excel": ("下载 Excel", "Download Excel"),
+    # detail-table columns
+    "col.date": ("日期", "Date"),
+    "col.month": ("月份", "Month"),
+    "col.compound": ("小区", "Compound"),
+    "col.pillar": ("板块", "Pillar"),
+    "col.activity_type": ("活动类型", "Activity type"),
+    "col.activity_id": ("活动编号", "Activity id"),
+    "col.title": ("活动名称", "Title"),
+    "col.partner": ("共建单位", "Partner"),
+    "col.activities": ("场次", "Activities"),
+    "col.participants": ("参与人次", "Participations"),
+    "col.volunteers": ("志愿者人数", "Volunteers"),
+    "col.communities_n": ("覆盖社区数", "Communities"),
+    "col.last_date": ("最近活动日期", "Last activity"),
+    "col.case_id": ("编号", "Case id"),
+    "col.category": ("分类", "Category"),
+    "col.source": ("来源", "Source"),
+    "col.opened_on": ("登记日期", "Registered"),
+    "col.closed_on": ("办结日期", "Closed"),
+    "col.status": ("状态", "Status"),
+    "col.case_days": ("办理天数", "Days"),
+    "col.case_days.help": (
+        "已在期末前办结：登记至办结的天数；未办结：截至期末已登记的天数。",
+        "Closed by the period's end: days from registration to closing; still open: days since registration at "
+        "the period's end.",
+    ),
+    "col.sla_days": ("办理时限（天）", "Time limit (days)"),
+    "col.overdue": ("超期", "Overdue"),
+    "col.bucket": ("账龄", "Age"),
+    "col.satisfaction": ("满意度", "Satisfaction"),
+    "col.summary": ("诉求内容", "Summary"),
+    "col.dispute": ("纠纷情况", "Dispute"),
+    "col.hazard": ("隐患情况", "Hazard"),
+    "col.age_days": ("已登记天数", "Days open"),
+    "col.outcome": ("调解结果", "Outcome"),
+    "col.resolve_days": ("化解天数", "Days to resolve"),
+    "col.found_on": ("发现日期", "Found"),
+    "col.fixed_on": ("整改日期", "Fixed"),
+    "col.fix_days": ("整改天数", "Days to fix"),
+    "col.service_kind": ("类别", "Kind"),
+    "col.service_type": ("服务类型", "Service type"),
+    "col.services": ("服务人次/户次", "Served"),
+    "col.services.help": (
+        "便民服务：服务人次；上门维修：服务户次（台账“服务人次”列）。",
+        "Convenience services: people served; home repairs: households served (the ledger's services column).",
+    ),
+    "col.partners_n": ("共建单位数", "Partners"),
+    "col.team": ("服务队", "Team"),
+    "col.service": ("服务内容", "Service"),
+    "col.records": ("服务记录数", "Records"),
+    "col.volunteers_n": ("参与志愿者（人）", "Volunteers (people)"),
+    "col.hours": ("服务时长（小时）", "Hours"),
+    "col.points": ("积分", "Points"),
+    "col.active": ("活跃志愿者", "Active volunteers"),
+    "col.party_active": ("其中党员", "Of whom party members"),
+    "col.item": ("兑换物品", "Item"),
+    "col.redemptions": ("兑换次数", "Redemptions"),
+    # 活动参与
+    "eng.monthly": ("月度活动（按板块）", "Activities by month and pillar"),
+    "eng.monthly.activities": ("活动场次（按月、板块）", "Activities by month and pillar"),
+    "eng.monthly.participants": ("参与人次（按月、板块）", "Participations by month and pillar"),
+    "eng.by_type": ("各类活动参与人次", "Participations by activity type"),
+    "eng.partners": ("共建单位", "Co-building partners"),
+    "eng.partners.note": ("场次、人次为期内数；含近一年有活动但本期未参与的单位", "activities and participations in the period; partners active in the past year but not now are listed with 0"),
+    "eng.partners.pick": ("勾选一行可按该共建单位筛选下方活动明细。", "Select a row to filter the activity list to that partner."),
+    "eng.heat": ("各小区每百户参与人次（按月）", "Participations per 100 households by compound and month"),
+    "eng.heat.note": (
+        "户数取小区名册；未填写小区的活动不计入。点击格子可按该小区和月份筛选下方活动明细。",
+        "Households from the compound register; activities without a compound are not counted. Click a cell to "
+        "filter the activity list to that compound and month.",
+    ),
+    "eng.list": ("活动明细", "Activity list"),
+    "eng.file": ("活动明细", "activities"),
+    # 诉求办理
+    "iss.flow": ("诉求受理、办结与在办积案（按月）", "Requests registered, closed and open backlog by month"),
+    "iss.rates": ("办结率、按时办结率与满意率（按月）", "Closure, on-time and satisfaction rates by month"),
+    "iss.days": ("办结天数分布", "Days to close"),
+    "iss.aging": ("在办积案账龄", "Open backlog by age"),
+    "iss.aging.scope": ("{scope} · 截至期末", "{scope} · at the period's end"),
+    "iss.by_category": ("各分类诉求受理数", "Requests by category"),
+    "iss.by_source": ("各来源诉求受理数", "Requests by source"),
+    "iss.list": ("诉求明细", "Request lists"),
+    "iss.list.which": ("列表", "List"),
+    "iss.list.overdue": ("超期积案", "Overdue"),
+    "iss.list.open": ("在办积案", "Open backlog"),
+    "iss.list.opened": ("期内受理", "Registered in the period"),
+    "iss.list.closed": ("期内办结", "Closed in the period"),
+    "iss.list.overdue.help": ("截至期末仍未办结、且已超过该分类办理时限的诉求（按登记日期从早到晚）。", "Requests still open at the period's end and older than their category's time limit (oldest first)."),
+    "iss.list.open.help": ("截至期末仍在办理的诉求（不含已转办；按登记日期从早到晚）。", "Requests open at the period's end (transferred excluded; oldest first)."),
+    "iss.list.opened.help": ("期内登记的全部诉求（含已转办；最新在前）。", "Every request registered in the period (transferred included; newest first)."),
+    "iss.list.closed.help": ("期内办结的诉求（不含已转办；最新在前）。", "Requests closed in the period (transferred excluded; newest first)."),
+    "iss.file.overdue": ("超期积案", "overdue-requests"),
+    "iss.file.open": ("在办积案", "open-requests"),
+    "iss.file.opened": ("期内受理诉求", "requests-registered"),
+    "iss.file.closed": ("期内办结诉求", "requests-closed"),
+    # 矛盾纠纷与平安
+    "dis.disputes": ("矛盾纠纷化解", "Dispute mediation"),
+    "dis.monthly": ("排查化解数与调解成功率（按月）", "Disputes and mediation success by month"),
+    "dis.outcomes": ("调解结果（期内办结）", "Mediation outcomes (closed in the period)"),
+    "dis.by_category": ("各类纠纷排查化解数", "Disputes by category"),
+    "dis.days": ("化解天数分布（不含转交）", "Days to resolve (referrals excluded)"),
+    "dis.safety": ("平安建设：隐患排查与入户走访", "Safety: hazards and door-to-door visits"),
+    "dis.hazard_flow": ("隐患发现与整改（按月）", "Hazards found and fixed by month"),
+    "dis.hazards_fixed": ("整改完成数", "Hazards fixed"),
+    "dis.hazard_category": ("各类隐患发现数", "Hazards by category"),
+    "dis.fix_days": ("整改天数分布", "Days to fix"),
+    "dis.visits": ("入户走访覆盖率（按月）", "Door-to-door visit coverage by month"),
+    "dis.coverage": ("入户走访覆盖率（社区×季度，目标100%）", "Door-to-door visit coverage by community and quarter (target 100%)"),
+    "dis.coverage.scope": ("{scope} · 按整季度，至少近四个季度", "{scope} · whole quarters, at least the last four"),
+    "dis.coverage.note": (
+        "每季度应完成一轮敲门入户走访：红色格子表示该社区该季度入户户数未达到总户数（覆盖率低于100%），绿色为已覆盖。"
+        "点击社区所在行可将全页筛选到该社区。",
+        "A visiting round is due every quarter: red cells are community-quarters whose visits did not reach every "
+        "household (coverage below 100%), green ones did. Click a community's row to narrow the page to it.",
+    ),
+    "dis.list": ("纠纷与隐患明细", "Dispute and hazard lists"),
+    "dis.list.which": ("列表", "List"),
+    "dis.list.disputes": ("矛盾纠纷", "Disputes"),
+    "dis.list.hazards": ("安全隐患", "Safety hazards"),
+    "dis.file.disputes": ("矛盾纠纷明细", "disputes"),
+    "dis.file.hazards": ("安全隐患明细", "hazards"),
+    # 便民服务
+    "svc.pillar_out": (
+        "所选板块不含“{pillar}”：便民服务人次不计算，下方只显示所选板块中的上门维修。",
+        "The chosen pillars leave out “{pillar}”: convenience services are not counted; only the home repairs of "
+        "the chosen pillars are shown below.",
+    ),
+    "svc.monthly.convenience": ("便民服务人次（按月、服务类型）", "Convenience services by month and type"),
+    "svc.monthly.repair": ("独居、空巢老人上门维修次数（按月、类型）", "Home repairs for elderly people living alone, by month"),
+    "svc.monthly.note": (
+        "便民服务：志愿服务板块中记录了服务人次的活动（铲刀磨剪、缝纫修鞋、理发等）；上门维修：水电燃气维修、安装晾衣架，每条台账记录计一次。",
+        "Convenience services: 志愿服务 activities with a services count (knife sharpening, mending, haircuts …); "
+        "home repairs: utility repairs and clothes-rack installations, one ledger row per visit.",
+    ),
+    "svc.by_type": ("各服务类型", "By service type"),
+    "svc.by_type.pick": ("勾选一行可按该服务类型筛选下方服务明细。", "Select a row to filter the service list to that type."),
+    "svc.kind.convenience": ("便民服务", "Convenience"),
+    "svc.kind.repair": ("上门维修", "Home repair"),
+    "svc.partners": ("服务提供方：共建单位（场次）", "Who delivers: partners (activities)"),
+    "svc.teams": ("服务提供方：志愿服务队（服务时长）", "Who delivers: volunteer teams (hours)"),
+    "svc.teams.note": ("按志愿服务记录中关联到上述服务活动的时长统计；只显示服务队，不显示个人。", "From the volunteer service records linked to these activities; teams only, never individuals."),
+    "svc.no_partner": ("社区自办（无共建单位）", "Community's own (no partner)"),
+    "svc.list": ("服务明细", "Service list"),
+    "svc.file": ("便民服务明细", "services"),
+    # 志愿积分
+    "vol.compound_rule": ("志愿者不登记小区：筛选小区时，志愿者指标按所选小区所在社区统计。", "Volunteers have no compound: with a compound filter, volunteer figures cover the communities of the chosen compounds."),
+    "vol.people": ("注册与活跃志愿者（按月）", "Registered and active volunteers by month"),
+    "vol.hours": ("服务时长（按月）", "Service hours by month"),
+    "vol.points": ("积分发放、兑换与结余（按月）", "Points awarded, redeemed and balance by month"),
+    "vol.points.note": ("积分结余为截至各月末累计发放减累计兑换（含期初以前的记录）。", "The balance is all points awarded minus all redeemed up to each month's end (records before the period included)."),
+    "vol.items": ("爱心货柜兑换物品", "爱心货柜 items redeemed"),
+    "vol.cohorts": ("季度留存（按首次服务季度分组）", "Quarterly retention by first-active quarter"),
+    "vol.cohorts.scope": ("{scope} · 按整季度，至少近四个季度", "{scope} · whole quarters, at least the last four"),
+    "vol.cohorts.note": (
+        "每行是在该季度首次有服务记录的志愿者，格子为此后各季度仍有服务记录的比例。",
+        "Each row is the volunteers whose first service record falls in that quarter; cells are the share still "
+        "active in each later quarter.",
+    ),
+    "vol.teams": ("服务队服务时长排名", "Teams ranked by service hours"),
+    "vol.team_table": ("服务队一览（期内）", "Teams (in the period)"),
+    "vol.list": ("服务记录汇总（按服务队、服务内容）", "Service records by team and service"),
+    "vol.list.note": ("只按服务队和服务内容汇总人数与时长，不列出志愿者个人。", "Counts and hours by team and service only; no individual volunteer is listed."),
+    "vol.file": ("志愿服务记录汇总", "volunteer-service-summary"),
+}
+
+PILLAR_EN = {
+    "联动联建": "Joint building",
+    "居民自治": "Resident self-governance",
+    "志愿服务": "Volunteer service",
+    "社会治理": "Social governance",
+}
+CASE_KIND_EN = {"居民诉求": "Resident requests", "矛盾纠纷": "Disputes", "安全隐患": "Safety hazards"}
+
+
+def norm_lang(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str | None = None, **fmt: object) -> str:
+    """The label `key` in `lang` ('zh' | 'en'), with `{placeholders}` filled from `fmt`."""
+    zh, en = LABELS[key]
+    text = en if norm_lang(lang) == "en" else zh
+    return text.format(**fmt) if fmt else text
+
+
+def _kpi(k: KPI | str) -> KPI:
+    return CATALOGUE[k] if isinstance(k, str) else k
+
+
+def kpi_name(k: KPI | str, lang: str | None = None) -> str:
+    k = _kpi(k)
+    return k.name_en if norm_lang(lang) == "en" else k.name_zh
+
+
+def kpi_unit(k: KPI | str, lang: str | None = None) -> str:
+    k = _kpi(k)
+    return k.unit_en if norm_lang(lang) == "en" else k.unit_zh
+
+
+def kpi_definition(k: KPI | str, lang: str | None = None) -> str:
+    k = _kpi(k)
+    return k.definition_en if norm_lang(lang) == "en" else k.definition_zh
+
+
+def kpi_label(k: KPI | str, lang: str | None = None) -> str:
+    """Name with unit, for table headers and axis titles: 参与人次（人次） / Participations (participations)."""
+    k = _kpi(k)
+    unit = kpi_unit(k, lang)
+    if norm_lang(lang) == "en":
+        return f"{k.name_en} ({unit})"
+    return f"{k.name_zh}（{unit}）"
+
+
+def domain_name(domain: str, lang: str | None = None) -> str:
+    zh, en = DOMAINS[domain]
+    return en if norm_lang(lang) == "en" else zh
+
+
+def pillar_name(pillar: str, lang: str | None = None) -> str:
+    """Display name of a pillar (data value, Chinese); unknown pillars stay as they are."""
+    return PILLAR_EN.get(pillar, pillar) if norm_lang(lang) == "en" else pillar
+
+
+def case_kind_name(kind: str, lang: str | None = None) -> str:
+    return CASE_KIND_EN.get(kind, kind) if norm_lang(lang) == "en" else kind
+
+
+def list_sep(lang: str | None = None) -> str:
+    return ", " if norm_lang(lang) == "en" else "、"

@@ -1,0 +1,233 @@
+"""The view state (filters + language) and its URL form. Pure functions (no Streamlit).
+
+URL parameters (all optional; defaults are left out of the URL):
+
+| name | values | default |
+|---|---|---|
+| `period` | `this_month`, `this_quarter`, `last_quarter`, `this_year`, `last_12_months`, a quarter `2024Q1`, or `custom` | `last_quarter` |
+| `start`, `end` | `YYYY-MM-DD`, with `period=custom` (both required; `start`+`end` alone also mean custom) | — |
+| `community` | community name, repeatable (`?community=A&community=B`; `A,B` also read) | all |
+| `compound` | compound name within the chosen communities, repeatable | all |
+| `pillar` | pillar name (联动联建, 居民自治, 志愿服务, 社会治理), repeatable | all |
+| `lang` | `zh`, `en` | `zh` |
+
+`parse_query` never fails: an invalid value falls back to its default and
+adds a `Note` (label key + value) that the UI shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from kpi.filters import Filters
+from ui import periods
+from ui.labels import DEFAULT_LANG, LANGS
+
+PARAMS = ("period", "start", "end", "community", "compound", "pillar", "lang")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something in the URL that was not valid: label key (ui.labels, `note.*`) and the offending value."""
+
+    key: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters may hold (from kpi.scope_options) and what 'today' is."""
+
+    communities: tuple[str, ...]
+    compounds_of: Mapping[str, tuple[str, ...]]  # community → its compounds
+    pillars: tuple[str, ...]
+    today: date
+    first_date: date | None = None  # the data's first date (quarter options start there)
+    streets: Mapping[str, str] = field(default_factory=dict)  # community → street
+
+    def compounds_for(self, communities: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for c in communities:
+            out += [x for x in self.compounds_of.get(c, ()) if x not in out]
+        return out
+
+    @classmethod
+    def from_scope(cls, opts, today: date) -> Choices:
+        """From a `kpi.ScopeOptions`."""
+        comm = tuple(opts.communities["community"])
+        streets = dict(zip(opts.communities["community"], opts.communities["street"], strict=True))
+        cmp: dict[str, tuple[str, ...]] = {}
+        for c, x in zip(opts.compounds["community"], opts.compounds["compound"], strict=True):
+            cmp[c] = cmp.get(c, ()) + (x,)
+        return cls(comm, cmp, tuple(opts.pillars), today, opts.min_date, streets)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What every page shows: the period, the scope and the language."""
+
+    start: date
+    end: date
+    period: str = periods.DEFAULT  # preset token, quarter token (2024Q1) or 'custom'
+    communities: tuple[str, ...] = ()
+    compounds: tuple[str, ...] = ()
+    pillars: tuple[str, ...] = ()
+    lang: str = DEFAULT_LANG
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(self.start, self.end, self.communities, self.compounds, self.pillars)
+
+    @property
+    def period_choice(self) -> str:
+        """The period widget's choice: a preset, 'quarter' or 'custom'."""
+        return periods.QUARTER if periods.parse_quarter(self.period) else self.period
+
+    @classmethod
+    def default(cls, today: date, lang: str = DEFAULT_LANG) -> ViewState:
+        s, e = periods.resolve(periods.DEFAULT, today)
+        return cls(s, e, periods.DEFAULT, lang=lang)
+
+
+def _values(params: Mapping[str, object], key: str) -> list[str]:
+    """All values of a parameter: repeated values and comma-separated ones, stripped, empty dropped."""
+    raw = params.get(key)
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
+    out: list[str] = []
+    for item in items:
+        for part in str(item).replace("，", ",").split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def _one(params: Mapping[str, object], key: str) -> str | None:
+    raw = params.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raw = list(raw)[-1] if list(raw) else ""  # type: ignore[arg-type]
+    raw = str(raw).strip()
+    return raw or None
+
+
+def _date(raw: str | None, notes: list[Note], today: date) -> date | None:
+    if raw is None:
+        return None
+    try:
+        d = date.fromisoformat(raw)
+    except ValueError:
+        notes.append(Note("note.date_invalid", raw))
+        return None
+    if d < periods.DATE_MIN or d > periods.date_max(today):
+        notes.append(Note("note.date_range", raw))
+        return None
+    return d
+
+
+def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewState, list[Note]]:
+    """The view a URL asks for, and notes on what in it was invalid (never raises)."""
+    notes: list[Note] = []
+    today = choices.today
+
+    lang = _one(params, "lang") or DEFAULT_LANG
+    if lang.lower() not in LANGS:
+        notes.append(Note("note.lang_unknown", lang))
+        lang = DEFAULT_LANG
+    lang = lang.lower()
+
+    # period
+    period = _one(params, "period")
+    raw_start, raw_end = _one(params, "start"), _one(params, "end")
+    if period is None and (raw_start or raw_end):
+        period = periods.CUSTOM
+    period = period or periods.DEFAULT
+    start = end = None
+    if period.lower() in periods.PRESETS or period.lower() == periods.CUSTOM:
+        period = period.lower()
+    q = periods.parse_quarter(period)
+    if q:
+        period = f"{q[0]}Q{q[1]}"
+        if not periods.DATE_MIN.year <= q[0] <= periods.date_max(today).year:
+            notes.append(Note("note.date_range", period))
+            period = periods.DEFAULT
+    before = len(notes)
+    s, e = _date(raw_start, notes, today), _date(raw_end, notes, today)  # noted even when not used
+    if period == periods.CUSTOM:
+        if s is None or e is None:
+            if len(notes) == before:
+                notes.append(Note("note.date_missing"))
+            period = periods.DEFAULT
+        elif e < s:
+            notes.append(Note("note.date_order", f"{raw_start} – {raw_end}"))
+            period = periods.DEFAULT
+        else:
+            start, end = s, e
+    try:
+        start, end = periods.resolve(period, today, start, end)
+    except ValueError:
+        notes.append(Note("note.period_invalid", period))
+        period = periods.DEFAULT
+        start, end = periods.resolve(period, today)
+
+    # scope
+    communities: list[str] = []
+    for c in _values(params, "community"):
+        if c in choices.communities:
+            communities.append(c)
+        else:
+            notes.append(Note("note.community_unknown", c))
+    wanted_compounds = _values(params, "compound")
+    if wanted_compounds and not communities:
+        # a compound alone names its community
+        communities = [c for c in choices.communities if set(choices.compounds_of.get(c, ())) & set(wanted_compounds)]
+    allowed = choices.compounds_for(communities)
+    compounds: list[str] = []
+    for x in wanted_compounds:
+        if x in allowed:
+            compounds.append(x)
+        else:
+            notes.append(Note("note.compound_unknown", x))
+    pillars: list[str] = []
+    for p in _values(params, "pillar"):
+        if p in choices.pillars:
+            pillars.append(p)
+        else:
+            notes.append(Note("note.pillar_unknown", p))
+
+    view = ViewState(start, end, period, tuple(communities), tuple(compounds), tuple(pillars), lang)
+    return view, notes
+
+
+def to_query(view: ViewState) -> dict[str, list[str]]:
+    """The URL parameters of a view (defaults left out); values are lists (repeated parameters)."""
+    q: dict[str, list[str]] = {}
+    if view.period != periods.DEFAULT:
+        q["period"] = [view.period]
+    if view.period == periods.CUSTOM:
+        q["start"] = [view.start.isoformat()]
+        q["end"] = [view.end.isoformat()]
+    if view.communities:
+        q["community"] = list(view.communities)
+    if view.compounds:
+        q["compound"] = list(view.compounds)
+    if view.pillars:
+        q["pillar"] = list(view.pillars)
+    if view.lang != DEFAULT_LANG:
+        q["lang"] = [view.lang]
+    return q
+
+
+def query_string(view: ViewState) -> str:
+    """`to_query` as a URL query string (with the leading '?', or '' for the default view)."""
+    from urllib.parse import urlencode
+
+    q = to_query(view)
+    if not q:
+        return ""
+    return "?" + urlencode([(k, v) for k, vs in q.items() for v in vs])
