@@ -17,6 +17,7 @@ import streamlit as st
 import kpi  # noqa: F401
 import ui
 from kpi.targets import TargetsError
+from ui import shell
 
 ROOT = Path(__file__).resolve().parent
 
@@ -36,19 +37,19 @@ PAGES = (
 
 st.set_page_config(page_title=ui.t("app.title"), page_icon=":material/account_balance:", layout="wide", initial_sidebar_state="expanded")
 
-if not ui.warehouse_ready():
-    ui.missing_warehouse()
+if not shell.warehouse_ready():
+    shell.missing_warehouse()
     st.stop()
 
-lang = ui.start()
+lang = shell.start()
 pages = [
     st.Page(file, title=ui.t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
     for file, key, icon in PAGES
     if (ROOT / file).exists()
 ]
 page = st.navigation(pages)
-view = ui.sidebar()
-ui.header(page.title)
+view = shell.sidebar()
+shell.header(page.title)
 try:
     page.run()
 except TargetsError as e:

@@ -413,3 +413,15 @@ def test_pages_are_thin():
         src = f.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+(duckdb|etl)\b", src, re.M), f.name
         assert not re.search(r"\bSELECT\b.+\bFROM\b", src, re.I | re.S), f.name
+
+
+def test_pure_ui_modules_do_not_import_streamlit() -> None:
+    """briefing/ and the command line use the one label table, formats and chart template without Streamlit."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ui, ui.labels, ui.format, ui.charts, ui.periods, ui.state, ui.downloads;"
+        "assert 'streamlit' not in sys.modules, 'streamlit imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -65,104 +65,48 @@ Charts (`ui.charts`, pure: DataFrame in, go.Figure out)
     Show with `st.plotly_chart(fig, theme=None, config=ui.charts.CONFIG)`.
 Domain-page helpers added by the page authors: `ui.drilldown`, `ui.downloads`
     (documented in their own module docstrings).
-App (used by app.py only)
+Importing `ui` does not import Streamlit: names are resolved lazily (PEP 562), so
+the pure modules `ui.labels`, `ui.format`, `ui.charts`, `ui.periods`, `ui.state`,
+`ui.downloads` can be used by `briefing/` and the command line.
+App (used by app.py only: `ui.shell`)
     `warehouse_ready()`, `missing_warehouse()`, `start() -> lang`,
     `sidebar() -> ViewState`, `header(page_title)`.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import importlib
+from typing import Any
 
-from ui import charts, periods, state  # noqa: F401
-from ui.components import (  # noqa: F401
-    empty_state,
-    kpi_cards,
-    lang,
-    scope_is_empty,
-    scope_words,
-    scorecard_table,
-    tr,
-    warnings_list,
-)
-from ui.components import header as _header
-from ui.components import page_title_for_tab as _tab_title
-from ui.data import connection, query, targets, version, warehouse_exists  # noqa: F401
-from ui.format import (  # noqa: F401
-    fmt_change,
-    fmt_count,
-    fmt_kpi,
-    fmt_number,
-    fmt_percent,
-    fmt_period,
-    fmt_timestamp,
-)
-from ui.labels import (  # noqa: F401
-    case_kind_name,
-    domain_name,
-    kpi_definition,
-    kpi_label,
-    kpi_name,
-    kpi_unit,
-    pillar_name,
-    t,
-)
-from ui.periods import today  # noqa: F401
-from ui.sidebar import current_view as view  # noqa: F401
-from ui.sidebar import narrow_to_community  # noqa: F401
-from ui.state import Choices, ViewState  # noqa: F401
+# public name → module that defines it (the module is imported on first use)
+_EXPORTS: dict[str, tuple[str, str]] = {
+    **{name: ("ui.components", name) for name in (
+        "empty_state", "kpi_cards", "lang", "scope_is_empty", "scope_words", "scorecard_table", "tr",
+        "warnings_list")},
+    **{name: ("ui.data", name) for name in ("connection", "query", "targets", "version", "warehouse_exists")},
+    **{name: ("ui.format", name) for name in (
+        "fmt_change", "fmt_count", "fmt_kpi", "fmt_number", "fmt_percent", "fmt_period", "fmt_timestamp")},
+    **{name: ("ui.labels", name) for name in (
+        "case_kind_name", "domain_name", "kpi_definition", "kpi_label", "kpi_name", "kpi_unit", "pillar_name", "t")},
+    "today": ("ui.periods", "today"),
+    "view": ("ui.sidebar", "current_view"),
+    "narrow_to_community": ("ui.sidebar", "narrow_to_community"),
+    "Choices": ("ui.state", "Choices"),
+    "ViewState": ("ui.state", "ViewState"),
+    # app steps; `sidebar` is only reachable as ui.shell.sidebar (ui.sidebar is the module)
+    **{name: ("ui.shell", name) for name in (
+        "scope", "choices", "warehouse_ready", "missing_warehouse", "start", "header")},
+}
+_SUBMODULES = ("charts", "components", "data", "downloads", "drilldown", "format", "labels", "periods", "shell",
+               "sidebar", "state")
 
-_CHOICES = "_ui_choices"
-_SCOPE = "_ui_scope"
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
-def scope():
-    """`kpi.scope_options` of the current warehouse (cached by data version)."""
-    import kpi
-
-    return query(kpi.scope_options)
-
-
-def choices() -> Choices:
-    return st.session_state[_CHOICES]
-
-
-def warehouse_ready() -> bool:
-    return warehouse_exists()
-
-
-def missing_warehouse() -> None:
-    """The whole app when there is no warehouse file: a clear bilingual message, no traceback."""
-    from ui.data import db_path
-
-    def _missing() -> None:
-        st.title(f"{t('page.missing', 'zh')} / {t('page.missing', 'en')}", anchor=False)
-        st.error(t("missing.body", "zh", path=db_path()), icon=":material/database:")
-        st.error(t("missing.body", "en", path=db_path()), icon=":material/database:")
-
-    st.navigation([st.Page(_missing, title=t("page.missing", "zh"), url_path="missing")], position="hidden").run()
-
-
-def start() -> str:
-    """First step of every run (app.py): read scope options, adopt the URL if new. Returns the language."""
-    from ui.sidebar import adopt_url
-
-    opts = scope()
-    ch = Choices.from_scope(opts, periods.today())
-    st.session_state[_SCOPE] = opts
-    st.session_state[_CHOICES] = ch
-    return adopt_url(ch)
-
-
-def sidebar() -> ViewState:
-    """Second step (app.py, after st.navigation): draw the filters, sync the URL."""
-    from ui.sidebar import render
-
-    return render(choices())
-
-
-def header(page_title: str) -> None:
-    """Third step (app.py): the header of the current page; also sets the browser tab title."""
-    v, ch = view(), choices()
-    st.set_page_config(page_title=_tab_title(page_title, v, ch))
-    _header(page_title, v, ch, st.session_state[_SCOPE])
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ui.{name}")
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'ui' has no attribute {name!r}")

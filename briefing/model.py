@@ -1,0 +1,369 @@
+"""The briefing's numbers: one `Briefing` per (quarter, scope), every value from `kpi/`.
+
+`build(con, "2024Q1", community="南湾社区")` asks the KPI layer for everything
+the briefing shows (comparisons, pillar splits, trends, scorecard, warnings,
+compounds) once; the narrative, the figures and the four exports only read the
+`Briefing` they are given, so all products of one briefing show the same
+numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+import kpi
+from kpi import scorecard as _scorecard
+from kpi import series as _series
+from kpi.filters import Filters, add_months
+from kpi.targets import Targets, load_targets
+
+from . import text as T
+
+HEADLINE_MAX = 8
+TREND_MONTHS = 12
+ISSUE_QUARTERS = 5
+ISSUE_IDS = ("cases_opened", "cases_closed", "closure_rate", "satisfaction_rate", "on_time_rate")
+VOLUNTEER_IDS = ("points_awarded", "points_redeemed", "active_volunteers")
+PILLAR_IDS = ("activities", "participants")
+COMPOUND_IDS = (
+    "activities", "participants", "participants_per_100_households", "cases_opened", "closure_rate",
+    "visit_coverage",
+)
+# A quarter "has data" when at least one of these is non-zero in scope.
+_EVIDENCE_IDS = (
+    "activities", "cases_opened", "disputes_handled", "hazards_found", "service_hours", "points_redeemed",
+)
+
+
+class BriefingError(ValueError):
+    """A briefing that cannot be made (unknown quarter / community, no data). Message in zh / en."""
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.code = code
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+# ---------------------------------------------------------------- quarters
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.q <= 4) or not (1900 <= self.year <= 2999):
+            raise ValueError(f"not a quarter: {self.year}Q{self.q}")
+
+    @classmethod
+    def parse(cls, s: str | Quarter) -> Quarter:
+        """"2024Q1" (also "2024-Q1", "2024 q1"). Raises BriefingError('quarter') otherwise."""
+        if isinstance(s, Quarter):
+            return s
+        m = _QUARTER_RE.match(str(s or ""))
+        if not m:
+            raise BriefingError(
+                "quarter",
+                f"无法识别的季度“{s}”，请写成 2024Q1 的形式",
+                f"unknown quarter {s!r}; write it like 2024Q1",
+            )
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, d: dt.date) -> Quarter:
+        return cls(d.year, (d.month - 1) // 3 + 1)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return add_months(self.start, 3) - dt.timedelta(days=1)
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    def label(self, lang: str = "zh") -> str:
+        return T.quarter_label(self.year, self.q, lang)
+
+    def shift(self, n: int) -> Quarter:
+        i = self.year * 4 + self.q - 1 + n
+        return Quarter(i // 4, i % 4 + 1)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def available_quarters(opts: kpi.ScopeOptions) -> list[Quarter]:
+    """Quarters overlapping the data's date range, newest first (empty without data)."""
+    if opts.min_date is None or opts.max_date is None:
+        return []
+    out, q = [], Quarter.of(opts.max_date)
+    first = Quarter.of(opts.min_date)
+    while q >= first:
+        out.append(q)
+        q = q.shift(-1)
+    return out
+
+
+def default_quarter(opts: kpi.ScopeOptions, today: dt.date | None = None) -> Quarter | None:
+    """The last complete quarter: its end is on or before both today and the latest data date."""
+    if opts.max_date is None:
+        return None
+    today = today or dt.date.today()
+    limit = min(today, opts.max_date)
+    q = Quarter.of(limit)
+    if q.end > limit:
+        q = q.shift(-1)
+    qs = available_quarters(opts)
+    if qs and q < qs[-1]:  # less than one complete quarter of data: the latest one there is
+        return qs[0]
+    return q
+
+
+# ---------------------------------------------------------------- scope
+
+@dataclass(frozen=True)
+class Scope:
+    street: str
+    community: str | None = None  # None = the whole street
+
+    def label(self, lang: str = "zh") -> str:
+        if self.community:
+            return f"{self.street}{self.community}" if lang == "zh" else f"{self.community}, {self.street}"
+        return f"{self.street}（{T.t('whole_street', lang)}）" if lang == "zh" else \
+            f"{self.street} ({T.t('whole_street', lang)})"
+
+    @property
+    def name(self) -> str:
+        return self.community or self.street
+
+
+def resolve_scope(opts: kpi.ScopeOptions, community: str | None) -> tuple[Scope, tuple[str, ...]]:
+    """The scope and the `Filters.communities` it stands for; BriefingError('community') if unknown."""
+    comms = opts.communities
+    community = (community or "").strip() or None
+    if community is not None:
+        row = comms[comms["community"] == community]
+        if row.empty:
+            known = "、".join(comms["community"].astype(str))
+            raise BriefingError(
+                "community",
+                f"未知的社区“{community}”；可选：{known}",
+                f"unknown community {community!r}; one of: {known}",
+            )
+        return Scope(str(row["street"].iloc[0]), community), (community,)
+    streets = list(dict.fromkeys(comms["street"].astype(str)))
+    return Scope("、".join(streets) if streets else ""), ()
+
+
+# ---------------------------------------------------------------- the briefing
+
+@dataclass(frozen=True)
+class Meta:
+    quarter: Quarter
+    scope: Scope
+    start: dt.date
+    end: dt.date
+    data_min: dt.date | None
+    data_max: dt.date | None  # latest date in the data ("数据截至")
+    last_load_at: dt.datetime | None  # UTC
+    dataset: str | None
+    data_version: str | None
+    targets_version: str | None
+    generated_at: dt.datetime  # UTC
+    communities: int  # communities in the street (for "排名第 n / N")
+
+    @property
+    def demo(self) -> bool:
+        return self.dataset == "demo"
+
+    @property
+    def incomplete(self) -> bool:
+        return self.data_max is not None and self.data_max < self.end
+
+    def title(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return f"{self.scope.label(lang)} {self.quarter.label(lang)} {T.t('product', lang)}"
+        return f"{self.scope.label(lang)} — {self.quarter.label(lang)} {T.t('product', lang)}"
+
+    def period_text(self, lang: str = "zh") -> str:
+        return f"{T.t('period', lang)} {self.start:%Y-%m-%d} {T.t('to', lang)} {self.end:%Y-%m-%d}"
+
+    def freshness_text(self, lang: str = "zh") -> str:
+        """"数据截至 2026-09-30，最近导入 2026-11-28 10:39（北京时间）"."""
+        parts = []
+        if self.data_max is not None:
+            parts.append(f"{T.t('freshness', lang)} {self.data_max:%Y-%m-%d}")
+        if self.last_load_at is not None:
+            parts.append(f"{T.t('loaded_at', lang)} {T.fmt_timestamp(self.last_load_at, lang)}{T.t('beijing', lang)}")
+        return ("，" if lang == "zh" else ", ").join(parts) if parts else "—"
+
+    def stamp(self, lang: str = "zh") -> str:
+        """The line every product carries: scope · quarter · freshness · 演示数据."""
+        sep = " ｜ " if lang == "zh" else " | "
+        parts = [self.scope.label(lang), self.quarter.label(lang), self.period_text(lang), self.freshness_text(lang)]
+        if self.incomplete and self.data_max is not None:
+            parts.append(f"{T.t('incomplete', lang)} {self.data_max:%Y-%m-%d}")
+        if self.demo:
+            parts.append(T.t("demo", lang))
+        return sep.join(parts)
+
+    def file_stem(self) -> str:
+        demo = "_演示数据" if self.demo else ""
+        return f"季度简报_{self.scope.name}_{self.quarter.code}{demo}"
+
+
+@dataclass
+class Briefing:
+    meta: Meta
+    filters: Filters
+    kpis: pd.DataFrame  # kpi.compare over the catalogue: kpi_id, current, previous, year_ago, change_*, ...
+    headline: list[str]  # KPI ids of the tiles
+    pillars: pd.DataFrame  # pillar, kpi_id (activities|participants), compare columns
+    trend: pd.DataFrame  # series.monthly_by_pillar over the trailing months
+    issues: pd.DataFrame  # quarter (code), start, end, kpi_id, value over the last quarters
+    volunteers: pd.DataFrame  # series.monthly: month, kpi_id, value
+    scorecard: pd.DataFrame  # scorecard.evaluate(...).table for the whole street
+    warnings: pd.DataFrame  # fired warnings in scope (community scope: that community's)
+    compounds: pd.DataFrame  # community scope: compound, households, <COMPOUND_IDS>; else empty
+    _narrative: dict[str, list] = field(default_factory=dict, repr=False)
+
+    # -- lookups -------------------------------------------------------
+    def row(self, kpi_id: str) -> pd.Series:
+        r = self.kpis[self.kpis["kpi_id"] == kpi_id]
+        if r.empty:
+            raise KeyError(kpi_id)
+        return r.iloc[0]
+
+    def value(self, kpi_id: str, column: str = "current") -> float | None:
+        v = self.row(kpi_id)[column]
+        return None if T.missing(v) else float(v)
+
+    def pillar_row(self, pillar: str, kpi_id: str) -> pd.Series:
+        r = self.pillars[(self.pillars["pillar"] == pillar) & (self.pillars["kpi_id"] == kpi_id)]
+        return r.iloc[0]
+
+    @property
+    def pillar_names(self) -> list[str]:
+        return list(dict.fromkeys(self.pillars["pillar"]))
+
+    def scorecard_row(self, community: str) -> pd.Series | None:
+        r = self.scorecard[self.scorecard["community"] == community]
+        return None if r.empty else r.iloc[0]
+
+    def narrative(self, lang: str = "zh") -> list:
+        """The narrative sentences (`briefing.narrative.Sentence`), built once per language."""
+        if lang not in self._narrative:
+            from .narrative import build_narrative
+
+            self._narrative[lang] = build_narrative(self, lang)
+        return self._narrative[lang]
+
+    def narrative_text(self, lang: str = "zh") -> str:
+        sep = "" if lang == "zh" else " "
+        return sep.join(s.text for s in self.narrative(lang))
+
+
+def build(
+    con,
+    quarter: str | Quarter,
+    community: str | None = None,
+    targets: Targets | None = None,
+    db_path: Path | str | None = None,
+    now: dt.datetime | None = None,
+) -> Briefing:
+    """Ask the KPI layer for every number of one briefing.
+
+    Raises BriefingError with code 'quarter' (malformed), 'community' (not in
+    the register) or 'no_data' (quarter outside the data, or nothing recorded
+    in scope).
+    """
+    q = Quarter.parse(quarter)
+    targets = targets if targets is not None else load_targets()
+    opts = kpi.scope_options(con)
+    scope, comms = resolve_scope(opts, community)
+    no_data = BriefingError(
+        "no_data",
+        f"{scope.label('zh')} {q.label('zh')} 没有数据"
+        + (f"（数据范围 {opts.min_date} 至 {opts.max_date}）" if opts.min_date else "（仓库中还没有数据）"),
+        f"no data for {scope.label('en')} in {q.code}"
+        + (f" (data covers {opts.min_date} to {opts.max_date})" if opts.min_date else " (the warehouse is empty)"),
+    )
+    if opts.min_date is None or q.end < opts.min_date or q.start > opts.max_date:
+        raise no_data
+
+    f = Filters(q.start, q.end, communities=comms)
+    kpis = kpi.compare(con, f, targets=targets)
+    evidence = kpis[kpis["kpi_id"].isin(_EVIDENCE_IDS)]["current"].fillna(0)
+    if not (evidence != 0).any():
+        raise no_data
+
+    headline = kpi.headline_ids()[:HEADLINE_MAX]
+
+    pillar_frames = []
+    for p in opts.pillars:
+        c = kpi.compare(con, replace(f, pillars=(p,)), ids=list(PILLAR_IDS), targets=targets)
+        pillar_frames.append(c.assign(pillar=p))
+    pillars = pd.concat(pillar_frames, ignore_index=True) if pillar_frames else pd.DataFrame(
+        columns=["pillar", "kpi_id", "current", "previous", "year_ago", "change_vs_previous", "change_vs_year_ago"])
+    pillars = pillars[["pillar", *[c for c in pillars.columns if c != "pillar"]]]
+
+    first_month = opts.min_date.replace(day=1)
+    trend_start = max(add_months(q.start, 3 - TREND_MONTHS), first_month)
+    f_trend = f.with_period(trend_start, q.end)
+    trend = _series.monthly_by_pillar(con, f_trend)
+    volunteers = _series.monthly(con, f_trend, list(VOLUNTEER_IDS), targets=targets)
+
+    quarters = [q.shift(-i) for i in range(ISSUE_QUARTERS - 1, -1, -1)]
+    quarters = [x for x in quarters if x.end >= opts.min_date]
+    iss = kpi.compute(con, f, [(x.start, x.end) for x in quarters], list(ISSUE_IDS), targets=targets)
+    iss.insert(0, "quarter", [quarters[i].code for i in iss["period"]])
+    iss.insert(1, "start", [quarters[i].start for i in iss["period"]])
+    iss.insert(2, "end", [quarters[i].end for i in iss["period"]])
+    issues = iss.drop(columns="period")
+
+    ev = _scorecard.evaluate(con, Filters(q.start, q.end), targets=targets)
+    warnings = ev.warnings
+    if scope.community:
+        warnings = warnings[warnings["community"] == scope.community].reset_index(drop=True)
+
+    if scope.community:
+        rows = []
+        register = opts.compounds[opts.compounds["community"] == scope.community]
+        for name, hh in zip(register["compound"], register["households"], strict=True):
+            v = kpi.values(con, replace(f, compounds=(name,)), ids=list(COMPOUND_IDS), targets=targets)
+            rows.append({"compound": name, "households": float(hh), **dict(zip(v["kpi_id"], v["value"], strict=True))})
+        compounds = pd.DataFrame(rows, columns=["compound", "households", *COMPOUND_IDS])
+    else:
+        compounds = pd.DataFrame(columns=["compound", "households", *COMPOUND_IDS])
+
+    version = None
+    if db_path is not None:
+        from etl.warehouse import data_version
+
+        version = data_version(db_path)
+    street_count = opts.communities[opts.communities["street"] == scope.street]
+    meta = Meta(
+        quarter=q, scope=scope, start=q.start, end=q.end, data_min=opts.min_date, data_max=opts.max_date,
+        last_load_at=opts.last_load_at, dataset=opts.dataset, data_version=version,
+        targets_version=getattr(targets, "version", None),
+        generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        communities=int(len(street_count)) if len(street_count) else int(len(opts.communities)),
+    )
+    return Briefing(meta, f, kpis, headline, pillars.reset_index(drop=True), trend, issues, volunteers,
+                    ev.table, warnings, compounds)
