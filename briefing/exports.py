@@ -6,6 +6,8 @@ of every page (plus the file's metadata), the PPTX on the title slide and in
 every slide's footer, the workbook on its first sheet and in the first rows
 of every sheet. Images are rendered server-side by kaleido through the system
 Chromium (`briefing.render`); all figures one export needs render in one batch.
+Texts come from `ui.labels` (keys `briefing.*`), numbers and Excel number
+formats from `ui.format`, as on the dashboard.
 """
 
 from __future__ import annotations
@@ -17,11 +19,25 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kpi.catalogue import CATALOGUE
+from ui.charts import color_for
+from ui.format import (
+    DASH,
+    XLSX_COUNT,
+    XLSX_RELATIVE,
+    XLSX_SCORE,
+    fmt_change,
+    fmt_date,
+    fmt_kpi,
+    fmt_score,
+    fmt_timestamp,
+    missing,
+    xlsx_change_format,
+    xlsx_format,
+)
+from ui.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
 
 from . import figures as F
 from . import render as R
-from . import text as T
-from . import theme
 from .model import COMPOUND_IDS, ISSUE_IDS, VOLUNTEER_IDS, Briefing
 
 FORMATS = ("png", "pdf", "pptx", "xlsx")
@@ -93,8 +109,8 @@ def _metadata(b: Briefing, lang: str) -> dict[str, str]:
         "Scope": m.scope.label(lang),
         "Quarter": m.quarter.code,
         "Freshness": m.freshness_text(lang),
-        "Dataset": T.t("demo", lang) if m.demo else (m.dataset or ""),
-        "Generated": T.fmt_timestamp(m.generated_at, lang),
+        "Dataset": t("briefing.demo", lang) if m.demo else (m.dataset or ""),
+        "Generated": fmt_timestamp(m.generated_at, lang),
     }
 
 
@@ -208,22 +224,22 @@ def _slide(prs, b: Briefing, lang: str, title: str, notes: list[str]):
 
     slide = prs.slides.add_slide(prs.slide_layouts[5])
     _to_back(slide, _rect(slide, 0, 0, SLIDE_W, 0.95, F.BAND))
-    t = slide.shapes.title
-    t.left, t.top, t.width, t.height = Inches(0.4), Inches(0.12), Inches(SLIDE_W - 2.6), Inches(0.72)
-    t.text_frame.text = title
-    for p in t.text_frame.paragraphs:
+    head = slide.shapes.title
+    head.left, head.top, head.width, head.height = Inches(0.4), Inches(0.12), Inches(SLIDE_W - 2.6), Inches(0.72)
+    head.text_frame.text = title
+    for p in head.text_frame.paragraphs:
         p.alignment = 1  # left
         for r in p.runs:
             _font(r, 26, True, "#FFFFFF")
     if b.meta.demo:
         badge = _rect(slide, SLIDE_W - 1.95, 0.22, 1.6, 0.5, F.DEMO_BG)
-        badge.text_frame.text = T.t("demo", lang)
+        badge.text_frame.text = t("briefing.demo", lang)
         for p in badge.text_frame.paragraphs:
             p.alignment = 2  # center
             for r in p.runs:
                 _font(r, 14, True, F.DEMO_INK)
     _text_box(slide, 0.4, SLIDE_H - 0.45, SLIDE_W - 0.8, 0.4, [b.meta.stamp(lang)], size=8, color=F.MUTED)
-    slide.notes_slide.notes_text_frame.text = "\n\n".join(notes + [T.t("notes_numbers", lang)])
+    slide.notes_slide.notes_text_frame.text = "\n\n".join(notes + [t("briefing.notes_numbers", lang)])
     return slide
 
 
@@ -231,7 +247,7 @@ def _picture(slide, png: bytes | None, x, y, w, lang):
     from pptx.util import Inches
 
     if png is None:
-        _text_box(slide, x, y + 1.5, w, 1, [T.t("no_chart", lang)], size=14, color=F.MUTED)
+        _text_box(slide, x, y + 1.5, w, 1, [t("briefing.no_chart", lang)], size=14, color=F.MUTED)
         return
     slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), width=Inches(w))
 
@@ -293,7 +309,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
     prs.core_properties.title = m.title(lang)
     prs.core_properties.subject = m.stamp(lang)
-    prs.core_properties.keywords = f"{m.scope.label(lang)}; {m.quarter.code}; {T.t('demo', lang) if m.demo else ''}"
+    prs.core_properties.keywords = f"{m.scope.label(lang)}; {m.quarter.code}; {t('briefing.demo', lang) if m.demo else ''}"
     prs.core_properties.author = m.scope.street
 
     # 1 title slide
@@ -306,12 +322,12 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
         _font(r, 36, True, "#FFFFFF")
     sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(3.8), Inches(SLIDE_W - 1.6), Inches(2.6)
     lines = [m.scope.label(lang) + "  ·  " + m.quarter.label(lang), m.period_text(lang), m.freshness_text(lang),
-             f"{T.t('generated', lang)} {T.fmt_timestamp(m.generated_at, lang)}{T.t('beijing', lang)}"]
+             f"{t('briefing.generated', lang)} {fmt_timestamp(m.generated_at, lang)}{t('briefing.beijing', lang)}"]
     if m.incomplete and m.data_max is not None:
-        lines.append(f"{T.t('incomplete', lang)} {m.data_max:%Y-%m-%d}")
+        lines.append(f"{t('briefing.incomplete', lang)} {m.data_max:%Y-%m-%d}")
     if m.demo:
-        lines.append(f"{T.t('demo', lang)}：{T.t('demo_note', lang)}" if lang == "zh" else
-                     f"{T.t('demo', lang)}: {T.t('demo_note', lang)}")
+        lines.append(f"{t('briefing.demo', lang)}：{t('briefing.demo_note', lang)}" if lang == "zh" else
+                     f"{t('briefing.demo', lang)}: {t('briefing.demo_note', lang)}")
     sub.text_frame.text = lines[0]
     for ln in lines[1:]:
         sub.text_frame.add_paragraph().text = ln
@@ -322,7 +338,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
     s.notes_slide.notes_text_frame.text = b.narrative_text(lang)
 
     # 2 headline KPIs: tiles as editable text
-    s = _slide(prs, b, lang, T.t("sec_tiles", lang), _sentences(b, lang, "overview"))
+    s = _slide(prs, b, lang, t("briefing.sec_tiles", lang), _sentences(b, lang, "overview"))
     per_row, gap, th = 4, 0.25, 2.55
     tw = (SLIDE_W - 0.8 - gap * (per_row - 1)) / per_row
     for i, kid in enumerate(b.headline):
@@ -330,11 +346,11 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
         x, y = 0.4 + c * (tw + gap), 1.3 + r * (th + gap)
         _rect(s, x, y, tw, th, "#FFFFFF", F.CARD_LINE)
         pillar = CATALOGUE[kid].pillar
-        _rect(s, x, y, 0.08, th, theme.color_for(pillar) if pillar else F.BAND)
-        unit = "" if CATALOGUE[kid].is_percent else T.kpi_unit(kid, lang)
+        _rect(s, x, y, 0.08, th, color_for(pillar) if pillar else F.BAND)
+        unit = "" if CATALOGUE[kid].is_percent else kpi_unit(kid, lang)
         paras = [
-            [(T.kpi_name(kid, lang), {"size": 15, "color": F.MUTED})],
-            [(T.fmt_value(kid, b.value(kid), lang, unit=False), {"size": 34, "bold": True}),
+            [(kpi_name(kid, lang), {"size": 15, "color": F.MUTED})],
+            [(fmt_kpi(kid, b.value(kid), lang), {"size": 34, "bold": True}),
              (f" {unit}" if unit else "", {"size": 14, "color": F.MUTED})],
         ]
         for base in ("previous", "year_ago"):
@@ -343,38 +359,38 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
         _text_box(s, x + 0.2, y + 0.15, tw - 0.3, th - 0.3, paras)
 
     # 3 activities by pillar
-    s = _slide(prs, b, lang, T.t("sec_trend", lang), _sentences(b, lang, "overview", "pillar"))
+    s = _slide(prs, b, lang, t("briefing.sec_trend", lang), _sentences(b, lang, "overview", "pillar"))
     _picture(s, chart.get("trend"), 0.4, 1.2, 8.2, lang)
     rows = []
     for p in b.pillar_names:
         a, pp = b.pillar_row(p, "activities"), b.pillar_row(p, "participants")
-        rows.append((T.pillar_label(p, lang),
-                     f"{T.fmt_value('activities', a['current'], lang)} · {T.fmt_value('participants', pp['current'], lang)}"
-                     f"（{T.t('yoy', lang)} {T.fmt_change('participants', pp['change_vs_year_ago'], pp['delta_vs_year_ago'], lang)}）"
-                     if lang == "zh" else
-                     f"{T.fmt_value('activities', a['current'], lang)} · {T.fmt_value('participants', pp['current'], lang)}"
-                     f" ({T.t('yoy', lang)} {T.fmt_change('participants', pp['change_vs_year_ago'], pp['delta_vs_year_ago'], lang)})"))
-    rows += [(T.kpi_name(k, lang), T.fmt_value(k, b.value(k), lang)) for k in
+        numbers = f"{fmt_kpi('activities', a['current'], lang, unit=True)} · " \
+            f"{fmt_kpi('participants', pp['current'], lang, unit=True)}"
+        yoy = f"{t('briefing.yoy', lang)} " \
+            f"{fmt_change('participants', pp['delta_vs_year_ago'], pp['change_vs_year_ago'], lang) or DASH}"
+        rows.append((t("briefing.pillar", lang, pillar=pillar_name(p, lang)),
+                     f"{numbers}（{yoy}）" if lang == "zh" else f"{numbers} ({yoy})"))
+    rows += [(kpi_name(k, lang), fmt_kpi(k, b.value(k), lang, unit=True)) for k in
              ("activities", "participants", "partner_activities", "active_partners", "home_repairs")]
     _numbers(s, 8.8, 1.3, 4.2, 5.5, rows, size=12)
 
     # 4 issues
-    s = _slide(prs, b, lang, T.t("sec_issues", lang), _sentences(b, lang, "pillar:居民自治"))
+    s = _slide(prs, b, lang, t("briefing.sec_issues", lang), _sentences(b, lang, "pillar:居民自治"))
     _picture(s, chart.get("issues"), 0.4, 1.2, 8.2, lang)
     ids = ("cases_opened", "cases_closed", "closure_rate", "on_time_rate", "satisfaction_rate",
            "resolution_days_median", "open_backlog", "overdue_backlog")
-    _numbers(s, 8.8, 1.3, 4.2, 5.5, [(T.kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
+    _numbers(s, 8.8, 1.3, 4.2, 5.5, [(kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
 
     # 5 volunteers
-    s = _slide(prs, b, lang, T.t("sec_volunteers", lang), _sentences(b, lang, "pillar:志愿服务"))
+    s = _slide(prs, b, lang, t("briefing.sec_volunteers", lang), _sentences(b, lang, "pillar:志愿服务"))
     _picture(s, chart.get("volunteers"), 0.4, 1.2, 8.2, lang)
     ids = ("active_volunteers", "active_rate", "registered_volunteers", "service_hours", "points_awarded",
            "points_redeemed", "points_balance", "convenience_services")
-    _numbers(s, 8.8, 1.3, 4.2, 5.5, [(T.kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
+    _numbers(s, 8.8, 1.3, 4.2, 5.5, [(kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
 
     # 6 scorecard / compounds
     if m.scope.community:
-        s = _slide(prs, b, lang, T.t("sec_compounds", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
+        s = _slide(prs, b, lang, t("briefing.sec_compounds", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
         _picture(s, chart.get("scope"), 0.4, 1.2, 7.2, lang)
         head, cols = F.compound_table_rows(b, lang)
         keep = [0, 1, 2, 4, 5, 6]
@@ -382,18 +398,18 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
         r = b.scorecard_row(m.scope.community)
         if r is not None:
             _numbers(s, 7.8, 4.6, 5.1, 1.8, [
-                (T.t("col_score", lang), T.fmt_score(r["score"])),
-                (T.t("col_rank", lang), f"{T.DASH if T.missing(r['rank']) else int(r['rank'])} / {len(b.scorecard)}"),
-                (T.t("col_warnings", lang), str(int(r["warnings"]))),
+                (t("briefing.col_score", lang), fmt_score(r["score"])),
+                (t("briefing.col_rank", lang), f"{DASH if missing(r['rank']) else int(r['rank'])} / {len(b.scorecard)}"),
+                (t("briefing.col_warnings", lang), str(int(r["warnings"]))),
             ], size=13)
     else:
-        s = _slide(prs, b, lang, T.t("sec_scorecard", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
+        s = _slide(prs, b, lang, t("briefing.sec_scorecard", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
         _picture(s, chart.get("scope"), 0.4, 1.2, 7.2, lang)
         head, cols = F.scorecard_table_rows(b, lang)
         _table(s, 7.8, 1.3, 5.1, head[:4], cols[:4], size=11)
 
     # 7 warnings
-    s = _slide(prs, b, lang, T.t("sec_warnings", lang), _sentences(b, lang, "warning"))
+    s = _slide(prs, b, lang, t("briefing.sec_warnings", lang), _sentences(b, lang, "warning"))
     paras = []
     for txt, color in F._warning_lines(b, lang):
         paras.append([(txt, {"color": color, "size": 16})])
@@ -402,7 +418,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
         p.space_after = 10
 
     # 8 narrative
-    s = _slide(prs, b, lang, T.t("sec_narrative", lang), [b.narrative_text(lang)])
+    s = _slide(prs, b, lang, t("briefing.sec_narrative", lang), [b.narrative_text(lang)])
     paras = [[(x.text, {"size": 14 if lang == "zh" else 12})] for x in b.narrative(lang)]
     tb = _text_box(s, 0.6, 1.2, SLIDE_W - 1.2, 5.7, paras)
     for p in tb.text_frame.paragraphs:
@@ -415,11 +431,11 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
 
 def _with_change(b: Briefing, kid: str, lang: str) -> str:
     r = b.row(kid)
-    v = T.fmt_value(kid, r["current"], lang)
-    ch = T.fmt_change(kid, r["change_vs_previous"], r["delta_vs_previous"], lang)
-    if ch == T.DASH:
+    v = fmt_kpi(kid, r["current"], lang, unit=True)
+    ch = fmt_change(kid, r["delta_vs_previous"], r["change_vs_previous"], lang) or DASH
+    if ch == DASH:
         return v
-    return f"{v}（{T.t('qoq', lang)} {ch}）" if lang == "zh" else f"{v} ({T.t('qoq', lang)} {ch})"
+    return f"{v}（{t('briefing.qoq', lang)} {ch}）" if lang == "zh" else f"{v} ({t('briefing.qoq', lang)} {ch})"
 
 
 # ---------------------------------------------------------------- XLSX
@@ -463,7 +479,7 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
             c.alignment = Alignment(wrap_text=True, vertical="center")
         for i, values in enumerate(rows, start=row + 1):
             for j, v in enumerate(values, start=1):
-                if isinstance(v, float) and T.missing(v):
+                if isinstance(v, float) and missing(v):
                     v = None
                 c = ws.cell(row=i, column=j, value=v)
                 fmt = formats[j - 1] if formats else None
@@ -476,159 +492,148 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
                 ws.column_dimensions[get_column_letter(j)].width = w
         return row + len(rows) + 1
 
-    def vfmt(kid: str) -> str:
-        k = CATALOGUE[kid]
-        d = max(k.decimals, 1) if k.is_percent else k.decimals
-        base = "#,##0" + ("." + "0" * d if d else "")
-        return base + '"%"' if k.is_percent else base
-
-    def dfmt(kid: str) -> str:
-        k = CATALOGUE[kid]
-        if k.is_percent:
-            pp = T.t("pp", lang).strip()
-            return f'+0.0"{pp}";-0.0"{pp}";0.0"{pp}"'
-        d = k.decimals
-        base = "#,##0" + ("." + "0" * d if d else "")
-        return f"+{base};-{base};{base}"
-
-    pct = "+0.0%;-0.0%;0.0%"
-
     # 说明: scope, freshness, definitions
-    ws = sheet(T.t("sec_about", lang), first=True)
+    ws = sheet(t("briefing.sec_about", lang), first=True)
     info = [
-        (T.t("scope", lang), m.scope.label(lang)),
-        (T.t("quarter", lang), f"{m.quarter.label(lang)}（{m.quarter.code}）" if lang == "zh" else
+        (t("briefing.scope", lang), m.scope.label(lang)),
+        (t("briefing.quarter", lang), f"{m.quarter.label(lang)}（{m.quarter.code}）" if lang == "zh" else
          f"{m.quarter.label(lang)} ({m.quarter.code})"),
-        (T.t("period", lang), f"{m.start:%Y-%m-%d} {T.t('to', lang)} {m.end:%Y-%m-%d}"),
-        (T.t("freshness", lang), T.fmt_date(m.data_max)),
-        (T.t("loaded_at", lang), T.fmt_timestamp(m.last_load_at, lang) + T.t("beijing", lang)),
-        (T.t("data_version", lang), m.data_version or T.DASH),
-        (T.t("targets_version", lang), m.targets_version or T.DASH),
-        (T.t("generated", lang), T.fmt_timestamp(m.generated_at, lang) + T.t("beijing", lang)),
+        (t("briefing.period", lang), f"{m.start:%Y-%m-%d} {t('briefing.to', lang)} {m.end:%Y-%m-%d}"),
+        (t("briefing.freshness", lang), fmt_date(m.data_max)),
+        (t("briefing.loaded_at", lang), fmt_timestamp(m.last_load_at, lang) + t("briefing.beijing", lang)),
+        (t("briefing.data_version", lang), m.data_version or DASH),
+        (t("briefing.targets_version", lang), m.targets_version or DASH),
+        (t("briefing.generated", lang), fmt_timestamp(m.generated_at, lang) + t("briefing.beijing", lang)),
     ]
     if m.incomplete and m.data_max is not None:
-        info.append((T.t("incomplete", lang), T.fmt_date(m.data_max)))
+        info.append((t("briefing.incomplete", lang), fmt_date(m.data_max)))
     if m.demo:
-        info.append((T.t("demo", lang), T.t("demo_note", lang)))
+        info.append((t("briefing.demo", lang), t("briefing.demo_note", lang)))
     r = 4
     for k, v in info:
         ws.cell(row=r, column=1, value=k).font = bold
         c = ws.cell(row=r, column=2, value=v)
-        if k == T.t("demo", lang):
+        if k == t("briefing.demo", lang):
             c.font = demo_font
         r += 1
     r += 1
-    ws.cell(row=r, column=1, value=T.t("sec_about", lang)).font = title_font
-    rows = [[k.id, T.kpi_name(k, lang), T.unit_text(k, lang), T.t(k.direction, lang), T.kpi_definition(k, lang),
+    ws.cell(row=r, column=1, value=t("briefing.sec_about", lang)).font = title_font
+    rows = [[k.id, kpi_name(k, lang), kpi_unit(k, lang), t(f"briefing.{k.direction}", lang), kpi_definition(k, lang),
              k.formula] for k in CATALOGUE.values()]
-    table(ws, r + 1, [T.t(x, lang) for x in ("col_id", "col_kpi", "col_unit", "col_direction", "col_definition",
-                                              "col_formula")], rows, widths=[26, 22, 12, 12, 80, 60])
+    head = [t(x, lang) for x in ("briefing.col_id", "briefing.col_kpi", "briefing.col_unit", "briefing.col_direction",
+                                 "briefing.col_definition", "briefing.col_formula")]
+    table(ws, r + 1, head, rows, widths=[26, 22, 12, 12, 80, 60])
     for row in ws.iter_rows(min_row=r + 2, min_col=5, max_col=6):
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
-    cmp_head = [T.t(x, lang) for x in ("col_id", "col_kpi", "col_unit", "col_value", "col_previous",
-                                       "col_qoq_delta", "col_qoq", "col_year_ago", "col_yoy_delta", "col_yoy")]
+    cmp_head = [t(x, lang) for x in ("briefing.col_id", "briefing.col_kpi", "briefing.col_unit", "briefing.col_value",
+                                     "briefing.col_previous", "briefing.col_qoq_delta", "briefing.col_qoq",
+                                     "briefing.col_year_ago", "briefing.col_yoy_delta", "briefing.col_yoy")]
 
     def cmp_rows(ids: list[str]):
         rows, fmts = [], [[] for _ in range(10)]
         d = b.kpis.set_index("kpi_id")
         for kid in ids:
             x = d.loc[kid]
-            rows.append([kid, T.kpi_name(kid, lang), T.unit_text(kid, lang), x["current"], x["previous"],
+            rows.append([kid, kpi_name(kid, lang), kpi_unit(kid, lang), x["current"], x["previous"],
                          x["delta_vs_previous"], x["change_vs_previous"], x["year_ago"], x["delta_vs_year_ago"],
                          x["change_vs_year_ago"]])
-            for j, f in enumerate([None, None, None, vfmt(kid), vfmt(kid), dfmt(kid), pct, vfmt(kid), dfmt(kid), pct]):
+            value, delta = xlsx_format(kid), xlsx_change_format(kid, lang)
+            for j, f in enumerate([None, None, None, value, value, delta, XLSX_RELATIVE, value, delta, XLSX_RELATIVE]):
                 fmts[j].append(f)
         return rows, fmts
 
     widths = [26, 22, 10, 13, 13, 16, 12, 13, 16, 12]
-    ws = sheet(T.t("sec_tiles", lang))
+    ws = sheet(t("briefing.sec_tiles", lang))
     rows, fmts = cmp_rows(b.headline)
     table(ws, 4, cmp_head, rows, fmts, widths)
     ws.freeze_panes = "C5"
 
-    ws = sheet(T.t("sec_kpis", lang))
+    ws = sheet(t("briefing.sec_kpis", lang))
     rows, fmts = cmp_rows(list(b.kpis["kpi_id"]))
     table(ws, 4, cmp_head, rows, fmts, widths)
     ws.freeze_panes = "C5"
 
     # activities by pillar
-    ws = sheet(T.t("sec_trend", lang))
+    ws = sheet(t("briefing.sec_trend", lang))
     rows, fm = [], []
     for p in b.pillar_names:
         for kid in ("activities", "participants"):
             x = b.pillar_row(p, kid)
-            rows.append([p, T.pillar_name(p, lang), kid, T.kpi_name(kid, lang), x["current"], x["previous"],
+            rows.append([p, pillar_name(p, lang), kid, kpi_name(kid, lang), x["current"], x["previous"],
                          x["change_vs_previous"], x["year_ago"], x["change_vs_year_ago"]])
             fm.append(None)
-    end = table(ws, 4, [T.t("col_pillar", lang), T.t("col_pillar", lang), T.t("col_id", lang), T.t("col_kpi", lang),
-                        T.t("col_value", lang), T.t("col_previous", lang), T.t("col_qoq", lang),
-                        T.t("col_year_ago", lang), T.t("col_yoy", lang)], rows,
-                [None, None, None, None, "#,##0", "#,##0", pct, "#,##0", pct], [12, 22, 14, 14, 12, 12, 12, 12, 12])
-    rows = [[r.month, r.pillar, T.pillar_name(r.pillar, lang), r.activities, r.participants]
+    head = [t(x, lang) for x in ("briefing.col_pillar", "briefing.col_pillar", "briefing.col_id", "briefing.col_kpi",
+                                 "briefing.col_value", "briefing.col_previous", "briefing.col_qoq",
+                                 "briefing.col_year_ago", "briefing.col_yoy")]
+    end = table(ws, 4, head, rows,
+                [None, None, None, None, XLSX_COUNT, XLSX_COUNT, XLSX_RELATIVE, XLSX_COUNT, XLSX_RELATIVE],
+                [12, 22, 14, 14, 12, 12, 12, 12, 12])
+    rows = [[r.month, r.pillar, pillar_name(r.pillar, lang), r.activities, r.participants]
             for r in b.trend.itertuples(index=False)]
-    table(ws, end + 2, [T.t("col_month", lang), T.t("col_pillar", lang), T.t("col_pillar", lang),
-                        T.kpi_name("activities", lang), T.kpi_name("participants", lang)], rows,
-          ["yyyy-mm", None, None, "#,##0", "#,##0"])
+    table(ws, end + 2, [t("briefing.col_month", lang), t("briefing.col_pillar", lang), t("briefing.col_pillar", lang),
+                        kpi_name("activities", lang), kpi_name("participants", lang)], rows,
+          ["yyyy-mm", None, None, XLSX_COUNT, XLSX_COUNT])
 
     # issues per quarter
-    ws = sheet(T.t("sec_issues", lang))
+    ws = sheet(t("briefing.sec_issues", lang))
     piv = b.issues.pivot(index="quarter", columns="kpi_id", values="value").reindex(list(dict.fromkeys(b.issues["quarter"])))
     rows = [[q] + [piv.loc[q, k] for k in ISSUE_IDS] for q in piv.index]
-    table(ws, 4, [T.t("col_quarter", lang)] + [T.kpi_name(k, lang) for k in ISSUE_IDS], rows,
-          [None] + [vfmt(k) for k in ISSUE_IDS], [12] + [14] * len(ISSUE_IDS))
+    table(ws, 4, [t("briefing.col_quarter", lang)] + [kpi_name(k, lang) for k in ISSUE_IDS], rows,
+          [None] + [xlsx_format(k) for k in ISSUE_IDS], [12] + [14] * len(ISSUE_IDS))
 
     # volunteers per month
-    ws = sheet(T.t("sec_volunteers", lang))
+    ws = sheet(t("briefing.sec_volunteers", lang))
     piv = b.volunteers.pivot(index="month", columns="kpi_id", values="value").sort_index()
     rows = [[mo] + [piv.loc[mo, k] for k in VOLUNTEER_IDS] for mo in piv.index]
-    table(ws, 4, [T.t("col_month", lang)] + [T.kpi_name(k, lang) for k in VOLUNTEER_IDS], rows,
-          ["yyyy-mm"] + [vfmt(k) for k in VOLUNTEER_IDS], [12] + [14] * len(VOLUNTEER_IDS))
+    table(ws, 4, [t("briefing.col_month", lang)] + [kpi_name(k, lang) for k in VOLUNTEER_IDS], rows,
+          ["yyyy-mm"] + [xlsx_format(k) for k in VOLUNTEER_IDS], [12] + [14] * len(VOLUNTEER_IDS))
 
     # compounds (one community)
     if m.scope.community:
-        ws = sheet(T.t("sec_compounds", lang))
+        ws = sheet(t("briefing.sec_compounds", lang))
         rows = [[r["compound"], r["households"]] + [r[k] for k in COMPOUND_IDS] for _, r in b.compounds.iterrows()]
-        table(ws, 4, [T.t("col_compound", lang), T.t("col_households", lang)] + [T.kpi_name(k, lang)
+        table(ws, 4, [t("briefing.col_compound", lang), t("briefing.col_households", lang)] + [kpi_name(k, lang)
                                                                                  for k in COMPOUND_IDS],
-              rows, [None, "#,##0"] + [vfmt(k) for k in COMPOUND_IDS], [16, 10] + [14] * len(COMPOUND_IDS))
+              rows, [None, XLSX_COUNT] + [xlsx_format(k) for k in COMPOUND_IDS], [16, 10] + [14] * len(COMPOUND_IDS))
 
     # scorecard (whole street: a community is ranked among all)
     from kpi.catalogue import scorecard_ids
 
-    ws = sheet(T.t("sec_scorecard", lang))
+    ws = sheet(t("briefing.sec_scorecard", lang))
     sids = scorecard_ids()
-    head = [T.t("col_rank", lang), T.t("col_community", lang), T.t("col_score", lang), T.t("col_warnings", lang),
-            T.t("col_red", lang)] + [T.kpi_name(k, lang) for k in sids]
-    rows = [[r["rank"], r["community"], r["score"] * 100 if not T.missing(r["score"]) else None, r["warnings"],
+    head = [t(x, lang) for x in ("briefing.col_rank", "briefing.col_community", "briefing.col_score",
+                                 "briefing.col_warnings", "briefing.col_red")] + [kpi_name(k, lang) for k in sids]
+    rows = [[r["rank"], r["community"], r["score"] * 100 if not missing(r["score"]) else None, r["warnings"],
              r["red_warnings"]] + [r[k] for k in sids] for _, r in b.scorecard.iterrows()]
-    table(ws, 4, head, rows, ["0", None, "0.0", "0", "0"] + [vfmt(k) for k in sids], [6, 18, 10, 8, 10] + [13] * len(sids))
-    ws["A3"] = T.t("score_note", lang)
+    table(ws, 4, head, rows, ["0", None, XLSX_SCORE, "0", "0"] + [xlsx_format(k) for k in sids],
+          [6, 18, 10, 8, 10] + [13] * len(sids))
+    ws["A3"] = t("briefing.score_note", lang)
 
     # warnings
-    ws = sheet(T.t("sec_warnings", lang))
-    rows = [[T.t(w.level, lang), w.community, w.kpi_id, T.kpi_name(w.kpi_id, lang), w.value, w.baseline, w.change]
+    ws = sheet(t("briefing.sec_warnings", lang))
+    rows = [[t(f"briefing.{w.level}", lang), w.community, w.kpi_id, kpi_name(w.kpi_id, lang), w.value, w.baseline, w.change]
             for w in b.warnings.itertuples(index=False)]
-    fm = [None, None, None, None, [vfmt(w.kpi_id) for w in b.warnings.itertuples()],
-          [vfmt(w.kpi_id) for w in b.warnings.itertuples()], pct]
-    table(ws, 4, [T.t("col_level", lang), T.t("col_community", lang), T.t("col_id", lang), T.t("col_kpi", lang),
-                  T.t("col_value", lang), T.t("col_baseline", lang), T.t("col_change", lang)], rows, fm,
-          [10, 18, 24, 16, 12, 16, 10])
+    fm = [None, None, None, None, [xlsx_format(w.kpi_id) for w in b.warnings.itertuples()],
+          [xlsx_format(w.kpi_id) for w in b.warnings.itertuples()], XLSX_RELATIVE]
+    head = [t(x, lang) for x in ("briefing.col_level", "briefing.col_community", "briefing.col_id", "briefing.col_kpi",
+                                 "briefing.col_value", "briefing.col_baseline", "briefing.col_change")]
+    table(ws, 4, head, rows, fm, [10, 18, 24, 16, 12, 16, 10])
     if b.warnings.empty:
-        ws["A3"] = T.t("no_warnings", lang)
+        ws["A3"] = t("briefing.no_warnings", lang)
 
     # narrative
-    ws = sheet(T.t("sec_narrative", lang))
+    ws = sheet(t("briefing.sec_narrative", lang))
     rows = [[s.section, s.text] for s in b.narrative(lang)]
-    table(ws, 4, [T.t("col_section", lang), T.t("col_sentence", lang)], rows, widths=[18, 120])
+    table(ws, 4, [t("briefing.col_section", lang), t("briefing.col_sentence", lang)], rows, widths=[18, 120])
     for row in ws.iter_rows(min_row=5, min_col=2, max_col=2):
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
     wb.properties.title = m.title(lang)
     wb.properties.subject = m.stamp(lang)
-    wb.properties.keywords = f"{m.scope.label(lang)}; {m.quarter.code}; {T.t('demo', lang) if m.demo else ''}"
+    wb.properties.keywords = f"{m.scope.label(lang)}; {m.quarter.code}; {t('briefing.demo', lang) if m.demo else ''}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -7,7 +7,8 @@ data freshness and 演示数据. Layout is in pixels of a fixed canvas (1920×10
 through `Frame`, so the figure looks the same wherever it is rendered; kaleido
 renders it to PNG, and the same builders give the PDF pages (A4 landscape) and
 the PPTX chart images. Fonts, pillar colours and the template are the
-dashboard's (`briefing.theme` mirrors `ui.charts`).
+dashboard's (`ui.charts`); every text comes from `ui.labels` (keys `briefing.*`)
+and every number is formatted by `ui.format`, as on the dashboard.
 """
 
 from __future__ import annotations
@@ -20,9 +21,22 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.catalogue import CATALOGUE, scorecard_ids
+from ui import charts as C
+from ui.format import (
+    DASH,
+    fmt_change,
+    fmt_kpi,
+    fmt_month,
+    fmt_number,
+    fmt_quarter,
+    fmt_relative,
+    fmt_score,
+    fmt_timestamp,
+    fmt_year,
+    missing,
+)
+from ui.labels import kpi_name, kpi_unit, pillar_name, t
 
-from . import text as T
-from . import theme as C
 from .model import Briefing
 
 W, H = 1920, 1080  # the canvas (PNG export, page view)
@@ -256,10 +270,10 @@ class Cell:
 
 def _month_tick(m, first: bool, lang: str) -> str:
     """"3月" with the year under the first month and January: "1月<br>2024年"."""
-    m = pd.Timestamp(m)
-    name = f"{m.month}月" if lang == "zh" else m.strftime("%b")
-    if first or m.month == 1:
-        return f"{name}<br>{m.year}{'年' if lang == 'zh' else ''}"
+    d = pd.Timestamp(m).date()
+    name = fmt_month(d, lang, year=False)
+    if first or d.month == 1:
+        return f"{name}<br>{fmt_year(d.year, lang)}"
     return name
 
 
@@ -285,7 +299,7 @@ def _in_quarter(months, b: Briefing) -> list[bool]:
 
 def chart_trend(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     """Monthly activities by pillar (stacked), the briefing's quarter in full colour."""
-    cell.setup(fig, y_title=T.t("activities", lang))
+    cell.setup(fig, y_title=t("briefing.activities", lang))
     df = b.trend
     months = sorted(df["month"].unique())
     ticks = [_month_tick(m, i == 0, lang) for i, m in enumerate(months)]
@@ -294,30 +308,30 @@ def chart_trend(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     for pillar in dict.fromkeys(df["pillar"]):  # stacked by hand: the figure's barmode is "group"
         part = df[df["pillar"] == pillar].set_index("month").reindex(months)["activities"].fillna(0).tolist()
         fig.add_bar(
-            x=ticks, y=part, base=list(base), name=T.pillar_name(pillar, lang), offsetgroup=f"trend{cell.n}",
+            x=ticks, y=part, base=list(base), name=pillar_name(pillar, lang), offsetgroup=f"trend{cell.n}",
             marker=dict(color=C.color_for(pillar), opacity=[1.0 if c else 0.45 for c in current]),
             xaxis=cell.x, yaxis=cell.y, legend=cell.legend,
         )
         base = [a + v for a, v in zip(base, part, strict=True)]
     totals = df.groupby("month")["activities"].sum().reindex(months).fillna(0)
     fig.add_scatter(
-        x=ticks, y=totals.tolist(), mode="text", text=[T.fmt_number(v, 0, lang) if c else "" for v, c in
+        x=ticks, y=totals.tolist(), mode="text", text=[fmt_number(v, 0, lang) if c else "" for v, c in
                                                         zip(totals, current, strict=True)],
         textposition="top center", textfont=dict(size=cell.font - 1, color=INK), showlegend=False,
         xaxis=cell.x, yaxis=cell.y, hoverinfo="skip", cliponaxis=False,
     )
     _yaxis(fig, cell).range = [0, max(float(totals.max()), 1.0) * 1.15]
-    return T.t("sec_trend", lang)
+    return t("briefing.sec_trend", lang)
 
 
 def _quarter_tick(code: str, lang: str) -> str:
     y, q = code.split("Q")
-    return f"{y}年Q{q}" if lang == "zh" else f"Q{q} {y}"
+    return fmt_quarter(int(y), int(q), lang, short=True)
 
 
 def chart_issues(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     """Resident requests opened / closed per quarter (bars) and the closure rate (line, right axis)."""
-    cell.setup(fig, secondary=True, y_title=T.kpi_unit("cases_opened", lang), y2_title="",
+    cell.setup(fig, secondary=True, y_title=kpi_unit("cases_opened", lang), y2_title="",
                y2_range=[-125, 108])
     df = b.issues
     quarters = list(dict.fromkeys(df["quarter"]))
@@ -325,27 +339,27 @@ def chart_issues(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     piv = df.pivot(index="quarter", columns="kpi_id", values="value").reindex(quarters)
     cur = [q == b.meta.quarter.code for q in quarters]
     for kid, color in (("cases_opened", "#7A4FA0"), ("cases_closed", "#B39DDB")):
-        fig.add_bar(x=ticks, y=piv[kid].fillna(0).tolist(), name=T.t(kid, lang), offsetgroup=kid,
+        fig.add_bar(x=ticks, y=piv[kid].fillna(0).tolist(), name=t(f"briefing.{kid}", lang), offsetgroup=kid,
                     marker=dict(color=color, opacity=[1.0 if c else 0.55 for c in cur]),
-                    text=[T.fmt_number(v, 0, lang) for v in piv[kid].fillna(0)], textposition="outside",
+                    text=[fmt_number(v, 0, lang) for v in piv[kid].fillna(0)], textposition="outside",
                     textfont=dict(size=cell.font - 2), cliponaxis=False,
                     xaxis=cell.x, yaxis=cell.y, legend=cell.legend)
     top = float(piv[["cases_opened", "cases_closed"]].fillna(0).to_numpy().max() or 1.0)
     _yaxis(fig, cell).range = [0, top * 2.0]  # bars in the lower half, the rate line in the upper half
     _yaxis(fig, cell).tickvals = _nice_ticks(top)
     rate = piv["closure_rate"]
-    fig.add_scatter(x=ticks, y=rate.tolist(), name=T.t("closure_rate", lang), mode="lines+markers+text",
+    fig.add_scatter(x=ticks, y=rate.tolist(), name=t("briefing.closure_rate", lang), mode="lines+markers+text",
                     line=dict(color=C.GOOD_COLOR, width=2.5), marker=dict(size=7),
-                    text=[T.fmt_value("closure_rate", v, lang) for v in rate], textposition="top center",
+                    text=[fmt_kpi("closure_rate", v, lang, unit=True) for v in rate], textposition="top center",
                     textfont=dict(size=cell.font - 2, color=C.GOOD_COLOR), cliponaxis=False,
                     xaxis=cell.x, yaxis=cell.y2, legend=cell.legend)
-    return T.t("sec_issues", lang)
+    return t("briefing.sec_issues", lang)
 
 
 def chart_volunteers(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     """Volunteer points awarded / redeemed per month (bars) and active volunteers (line, right axis)."""
-    cell.setup(fig, secondary=True, y_title=T.kpi_unit("points_awarded", lang),
-               y2_title=T.kpi_unit("active_volunteers", lang))
+    cell.setup(fig, secondary=True, y_title=kpi_unit("points_awarded", lang),
+               y2_title=kpi_unit("active_volunteers", lang))
     df = b.volunteers
     months = sorted(df["month"].unique())
     ticks = [_month_tick(m, i == 0, lang) for i, m in enumerate(months)]
@@ -353,26 +367,26 @@ def chart_volunteers(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     piv = df.pivot(index="month", columns="kpi_id", values="value").reindex(months)
     if not (piv.fillna(0) != 0).any().any():
         x0, y0, x1, y1 = cell.box
-        cell.frame.text((x0 + x1) / 2, (y0 + y1) / 2, esc(T.t("no_volunteer_data", lang)), size=cell.font + 1,
+        cell.frame.text((x0 + x1) / 2, (y0 + y1) / 2, esc(t("briefing.no_volunteer_data", lang)), size=cell.font + 1,
                         color=MUTED, xanchor="center", yanchor="middle")
     for kid, color in (("points_awarded", C.PILLAR_COLORS.get("志愿服务", "#1F8A70")), ("points_redeemed", "#E3A21A")):
-        fig.add_bar(x=ticks, y=piv[kid].fillna(0).tolist(), name=T.t(kid, lang), offsetgroup=kid,
+        fig.add_bar(x=ticks, y=piv[kid].fillna(0).tolist(), name=t(f"briefing.{kid}", lang), offsetgroup=kid,
                     marker=dict(color=color, opacity=[1.0 if c else 0.5 for c in current]),
                     xaxis=cell.x, yaxis=cell.y, legend=cell.legend)
-    fig.add_scatter(x=ticks, y=piv["active_volunteers"].tolist(), name=T.t("active_volunteers", lang),
+    fig.add_scatter(x=ticks, y=piv["active_volunteers"].tolist(), name=t("briefing.active_volunteers", lang),
                     mode="lines+markers", line=dict(color="#2F5D9E", width=2.5), marker=dict(size=6),
                     xaxis=cell.x, yaxis=cell.y2, legend=cell.legend)
-    return T.t("sec_volunteers", lang)
+    return t("briefing.sec_volunteers", lang)
 
 
 def chart_scope(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     """Whole street: governance score by community (×100, 100 = on target). One community: its compounds."""
     if b.meta.scope.community:
-        cell.setup(fig, horizontal=True, x_title=T.t("per_100", lang))
+        cell.setup(fig, horizontal=True, x_title=t("briefing.per_hundred", lang))
         d = b.compounds.sort_values("participants_per_100_households", ascending=True, na_position="first")
         labels = [
-            f"{T.fmt_value('participants_per_100_households', v, lang, False)}  "
-            f"({T.fmt_number(a, 0, lang)}{T.kpi_unit('activities', lang) if lang == 'zh' else ' act.'})"
+            f"{fmt_kpi('participants_per_100_households', v, lang)}  "
+            f"({fmt_number(a, 0, lang)}{kpi_unit('activities', lang) if lang == 'zh' else ' act.'})"
             for v, a in zip(d["participants_per_100_households"], d["activities"], strict=True)
         ]
         fig.add_bar(y=[esc(c) for c in d["compound"]], x=d["participants_per_100_households"].fillna(0).tolist(),
@@ -381,23 +395,23 @@ def chart_scope(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
                     showlegend=False, xaxis=cell.x, yaxis=cell.y)
         xmax = float(d["participants_per_100_households"].fillna(0).max() or 1)
         fig.layout["xaxis" if cell.n == 1 else f"xaxis{cell.n}"].range = [0, xmax * 1.35]
-        return T.t("sec_compounds", lang)
-    cell.setup(fig, horizontal=True, x_title=T.t("score", lang) + "（×100）" if lang == "zh" else
-               T.t("score", lang) + " (×100)")
+        return t("briefing.sec_compounds", lang)
+    cell.setup(fig, horizontal=True, x_title=t("briefing.score", lang) + "（×100）" if lang == "zh" else
+               t("briefing.score", lang) + " (×100)")
     d = b.scorecard.sort_values("score", ascending=True, na_position="first")
     scores = (d["score"] * 100).tolist()
     colors = [C.BAD_COLOR if r > 0 else ("#E3A21A" if w > 0 else C.PILLAR_COLORS.get("社会治理", "#2F5D9E"))
               for r, w in zip(d["red_warnings"], d["warnings"], strict=True)]
-    fig.add_bar(y=[esc(c) for c in d["community"]], x=[0 if T.missing(s) else s for s in scores], orientation="h",
-                marker=dict(color=colors), text=[T.fmt_score(s) for s in d["score"]], textposition="inside",
+    fig.add_bar(y=[esc(c) for c in d["community"]], x=[0 if missing(s) else s for s in scores], orientation="h",
+                marker=dict(color=colors), text=[fmt_score(s) for s in d["score"]], textposition="inside",
                 insidetextanchor="end", cliponaxis=False, textfont=dict(size=cell.font, color="white"),
                 showlegend=False, xaxis=cell.x, yaxis=cell.y)
-    xmax = max([s for s in scores if not T.missing(s)] + [100.0])
+    xmax = max([s for s in scores if not missing(s)] + [100.0])
     fig.layout["xaxis" if cell.n == 1 else f"xaxis{cell.n}"].range = [0, xmax * 1.18]
     cell.frame.shapes.append(dict(type="line", xref=cell.x, yref="paper", x0=100, x1=100,
                                   y0=cell.frame.py(cell.box[3]), y1=cell.frame.py(cell.box[1]),
                                   line=dict(color=MUTED, width=1.5, dash="dash")))
-    return T.t("sec_scorecard", lang)
+    return t("briefing.sec_scorecard", lang)
 
 
 CHARTS: dict[str, Callable[[go.Figure, Briefing, str, Cell], str]] = {
@@ -432,10 +446,10 @@ def _arrow(better) -> tuple[str, str]:
 def _change_line(b: Briefing, kid: str, base: str, lang: str) -> tuple[str, str]:
     r = b.row(kid)
     ch, de, bt = r[f"change_vs_{base}"], r[f"delta_vs_{base}"], r[f"better_vs_{base}"]
-    s = T.fmt_change(kid, ch, de, lang)
-    label = T.t("qoq" if base == "previous" else "yoy", lang)
-    if s == T.DASH:
-        return f"{label} {T.t('no_data', lang)}", C.NEUTRAL_COLOR
+    s = fmt_change(kid, de, ch, lang) or DASH
+    label = t("briefing.qoq" if base == "previous" else "briefing.yoy", lang)
+    if s == DASH:
+        return f"{label} {t('briefing.no_data', lang)}", C.NEUTRAL_COLOR
     arrow, color = _arrow(bt if bt is not None else None)
     return f"{label} {arrow}{s}", color
 
@@ -449,10 +463,10 @@ def tiles(fr: Frame, b: Briefing, lang: str, x0: float, y0: float, x1: float, y1
         fr.rect(tx, y0, tx + tw, y1, fill=CARD, line=CARD_LINE)
         fr.rect(tx, y0, tx + 5, y1, fill=C.color_for(CATALOGUE[kid].pillar or "") if CATALOGUE[kid].pillar
                 else BAND)
-        fr.text(tx + 18, y0 + 14, esc(T.kpi_name(kid, lang)), size=17 if lang == "zh" else 15, color=MUTED)
+        fr.text(tx + 18, y0 + 14, esc(kpi_name(kid, lang)), size=17 if lang == "zh" else 15, color=MUTED)
         v = b.value(kid)
-        shown = T.fmt_value(kid, v, lang, unit=False)
-        unit = "" if CATALOGUE[kid].is_percent else T.kpi_unit(kid, lang)
+        shown = fmt_kpi(kid, v, lang)
+        unit = "" if CATALOGUE[kid].is_percent else kpi_unit(kid, lang)
         if text_width(shown, 36) * 1.05 + text_width(unit, 15) + 40 > tw:
             unit = ""  # no room (long English units): the unit is in the KPI definitions
         fr.text(tx + 18, y0 + 44, f"<b>{esc(shown)}</b>"
@@ -470,10 +484,10 @@ def header(fr: Frame, b: Briefing, lang: str, height: float = 100, compact: bool
     sub = f"{m.period_text(lang)} ｜ {m.freshness_text(lang)}" if lang == "zh" else \
         f"{m.period_text(lang)} | {m.freshness_text(lang)}"
     if m.incomplete and m.data_max is not None:
-        sub += f" ｜ {T.t('incomplete', lang)} {m.data_max:%Y-%m-%d}"
+        sub += f" ｜ {t('briefing.incomplete', lang)} {m.data_max:%Y-%m-%d}"
     fr.text(40, height - 34, esc(sub), size=16, color="#FDE9E7")
     if m.demo:
-        label = T.t("demo", lang)
+        label = t("briefing.demo", lang)
         bw = text_width(label, 22) + 36
         fr.rect(fr.w - 40 - bw, 24, fr.w - 40, height - 24, fill=DEMO_BG, line=DEMO_BG, layer="above")
         fr.text(fr.w - 40 - bw / 2, height / 2, f"<b>{esc(label)}</b>", size=22, color=DEMO_INK,
@@ -485,9 +499,9 @@ def footer(fr: Frame, b: Briefing, lang: str, y: float, page: tuple[int, int] | 
     fr.line(40, y, fr.w - 40, y, color=RULE)
     left = m.stamp(lang)
     fr.text(40, y + 10, esc(left), size=13, color=MUTED)
-    right = f"{T.t('generated', lang)} {T.fmt_timestamp(m.generated_at, lang)}{T.t('beijing', lang)}"
+    right = f"{t('briefing.generated', lang)} {fmt_timestamp(m.generated_at, lang)}{t('briefing.beijing', lang)}"
     if page:
-        right += ("  ｜  " if lang == "zh" else "  |  ") + T.t("page", lang, n=page[0], total=page[1])
+        right += ("  ｜  " if lang == "zh" else "  |  ") + t("briefing.page", lang, n=page[0], total=page[1])
     fr.text(fr.w - 40, y + 10, esc(right), size=13, color=MUTED, xanchor="right")
 
 
@@ -496,7 +510,7 @@ def _warning_lines(b: Briefing, lang: str) -> list[tuple[str, str]]:
     out = []
     sentences = [s for s in b.narrative(lang) if s.section == "warning"]
     if b.warnings.empty:
-        return [(sentences[0].text if sentences else T.t("no_warnings", lang), C.GOOD_COLOR)]
+        return [(sentences[0].text if sentences else t("briefing.no_warnings", lang), C.GOOD_COLOR)]
     for s, level in zip(sentences, b.warnings["level"], strict=False):
         out.append((s.text, LEVEL_COLORS.get(level, INK)))
     return out
@@ -506,9 +520,9 @@ def warnings_box(fr: Frame, b: Briefing, lang: str, x0, y0, x1, y1, size: float 
     fr.rect(x0, y0, x1, y1, fill=CARD, line=CARD_LINE)
     n_red = int((b.warnings["level"] == "red").sum()) if not b.warnings.empty else 0
     n_yel = int((b.warnings["level"] == "yellow").sum()) if not b.warnings.empty else 0
-    title = T.t("sec_warnings", lang)
+    title = t("briefing.sec_warnings", lang)
     if not b.warnings.empty:
-        title += f"（{T.t('red', lang)} {n_red} · {T.t('yellow', lang)} {n_yel}）" if lang == "zh" else \
+        title += f"（{t('briefing.red', lang)} {n_red} · {t('briefing.yellow', lang)} {n_yel}）" if lang == "zh" else \
             f" ({n_red} red · {n_yel} yellow)"
     fr.text(x0 + 16, y0 + 12, esc(title), size=19, bold=True)
     y = y0 + 50
@@ -517,7 +531,7 @@ def warnings_box(fr: Frame, b: Briefing, lang: str, x0, y0, x1, y1, size: float 
     for i, (s, color) in enumerate(lines):
         wrapped = wrap(s, (x1 - x0 - 32) * WRAP_SAFETY, size)
         if y + lh * len(wrapped) > y1 - 10 - (lh if i < len(lines) - 1 else 0):
-            fr.text(x0 + 16, y, esc(T.t("more_warnings", lang, n=len(lines) - i)), size=size, color=MUTED)
+            fr.text(x0 + 16, y, esc(t("briefing.more_warnings", lang, n=len(lines) - i)), size=size, color=MUTED)
             break
         fr.text(x0 + 16, y, "<br>".join(esc(w) for w in wrapped), size=size, color=color)
         y += lh * len(wrapped) + 6
@@ -526,7 +540,7 @@ def warnings_box(fr: Frame, b: Briefing, lang: str, x0, y0, x1, y1, size: float 
 def narrative_box(fr: Frame, b: Briefing, lang: str, x0, y0, x1, y1, size: float = 16,
                   sections: tuple[str, ...] = ("overview", "pillar", "scorecard")) -> bool:
     fr.rect(x0, y0, x1, y1, fill=CARD, line=CARD_LINE)
-    fr.text(x0 + 16, y0 + 12, esc(T.t("sec_narrative", lang)), size=19, bold=True)
+    fr.text(x0 + 16, y0 + 12, esc(t("briefing.sec_narrative", lang)), size=19, bold=True)
     paras = [s.text for s in b.narrative(lang) if s.section.split(":")[0] in sections]
     text, fs, complete = fit_paragraphs(paras, (x1 - x0 - 32) * WRAP_SAFETY, y1 - y0 - 60, size)
     fr.text(x0 + 16, y0 + 50, text, size=fs, color=INK)
@@ -612,56 +626,59 @@ def kpi_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[str]]]:
     cols: list[list[str]] = [[], [], [], [], [], [], []]
     for r in b.kpis.itertuples(index=False):
         k = CATALOGUE[r.kpi_id]
-        cols[0].append(T.kpi_name(k, lang))
-        cols[1].append(T.unit_text(r.kpi_id, lang))
-        cols[2].append(T.fmt_value(r.kpi_id, r.current, lang, unit=False))
-        cols[3].append(T.fmt_value(r.kpi_id, r.previous, lang, unit=False))
-        cols[4].append(T.fmt_change(r.kpi_id, r.change_vs_previous, r.delta_vs_previous, lang))
-        cols[5].append(T.fmt_value(r.kpi_id, r.year_ago, lang, unit=False))
-        cols[6].append(T.fmt_change(r.kpi_id, r.change_vs_year_ago, r.delta_vs_year_ago, lang))
-    head = [T.t(k, lang) for k in ("col_kpi", "col_unit", "col_value", "col_previous", "col_qoq", "col_year_ago",
-                                   "col_yoy")]
+        cols[0].append(kpi_name(k, lang))
+        cols[1].append(kpi_unit(r.kpi_id, lang))
+        cols[2].append(fmt_kpi(r.kpi_id, r.current, lang))
+        cols[3].append(fmt_kpi(r.kpi_id, r.previous, lang))
+        cols[4].append(fmt_change(r.kpi_id, r.delta_vs_previous, r.change_vs_previous, lang) or DASH)
+        cols[5].append(fmt_kpi(r.kpi_id, r.year_ago, lang))
+        cols[6].append(fmt_change(r.kpi_id, r.delta_vs_year_ago, r.change_vs_year_ago, lang) or DASH)
+    head = [t(k, lang) for k in ("briefing.col_kpi", "briefing.col_unit", "briefing.col_value", "briefing.col_previous",
+                                 "briefing.col_qoq", "briefing.col_year_ago", "briefing.col_yoy")]
     return head, cols
 
 
 def scorecard_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[str]]]:
     ids = scorecard_ids()
-    head = [T.t("col_rank", lang), T.t("col_community", lang), T.t("col_score", lang), T.t("col_warnings", lang)]
-    head += [T.kpi_name(k, lang) for k in ids]
+    head = [t(k, lang) for k in ("briefing.col_rank", "briefing.col_community", "briefing.col_score",
+                                 "briefing.col_warnings")]
+    head += [kpi_name(k, lang) for k in ids]
     sc = b.scorecard
     cols = [
-        [T.DASH if T.missing(v) else str(int(v)) for v in sc["rank"]],
+        [DASH if missing(v) else str(int(v)) for v in sc["rank"]],
         [str(c) for c in sc["community"]],
-        [T.fmt_score(v) for v in sc["score"]],
-        [f"{int(w)}" + (f"（{T.t('red', lang)}{int(r)}）" if lang == "zh" and r else (f" ({int(r)} red)" if r else ""))
+        [fmt_score(v) for v in sc["score"]],
+        [f"{int(w)}" + (f"（{t('briefing.red', lang)}{int(r)}）" if lang == "zh" and r else
+                        (f" ({int(r)} red)" if r else ""))
          for w, r in zip(sc["warnings"], sc["red_warnings"], strict=True)],
     ]
     for k in ids:
-        cols.append([T.fmt_value(k, v, lang, unit=False) for v in sc[k]])
+        cols.append([fmt_kpi(k, v, lang) for v in sc[k]])
     return head, cols
 
 
 def compound_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[str]]]:
     from .model import COMPOUND_IDS
 
-    head = [T.t("col_compound", lang), T.t("col_households", lang)] + [T.kpi_name(k, lang) for k in COMPOUND_IDS]
+    head = [t("briefing.col_compound", lang), t("briefing.col_households", lang)]
+    head += [kpi_name(k, lang) for k in COMPOUND_IDS]
     d = b.compounds
-    cols = [[str(c) for c in d["compound"]], [T.fmt_number(v, 0, lang) for v in d["households"]]]
+    cols = [[str(c) for c in d["compound"]], [fmt_number(v, 0, lang) for v in d["households"]]]
     for k in COMPOUND_IDS:
-        cols.append([T.fmt_value(k, v, lang, unit=False) for v in d[k]])
+        cols.append([fmt_kpi(k, v, lang) for v in d[k]])
     return head, cols
 
 
 def warning_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[str]]]:
-    head = [T.t("col_level", lang), T.t("col_community", lang), T.t("col_kpi", lang), T.t("col_value", lang),
-            T.t("col_baseline", lang), T.t("col_change", lang)]
+    head = [t(k, lang) for k in ("briefing.col_level", "briefing.col_community", "briefing.col_kpi", "briefing.col_value",
+                                 "briefing.col_baseline", "briefing.col_change")]
     w = b.warnings
     cols = [
-        [T.t(lv, lang) for lv in w["level"]], [str(c) for c in w["community"]],
-        [T.kpi_name(k, lang) for k in w["kpi_id"]],
-        [T.fmt_value(k, v, lang) for k, v in zip(w["kpi_id"], w["value"], strict=True)],
-        [T.fmt_value(k, v, lang) for k, v in zip(w["kpi_id"], w["baseline"], strict=True)],
-        [T.fmt_pct(c, lang) for c in w["change"]],
+        [t(f"briefing.{lv}", lang) for lv in w["level"]], [str(c) for c in w["community"]],
+        [kpi_name(k, lang) for k in w["kpi_id"]],
+        [fmt_kpi(k, v, lang, unit=True) for k, v in zip(w["kpi_id"], w["value"], strict=True)],
+        [fmt_kpi(k, v, lang, unit=True) for k, v in zip(w["kpi_id"], w["baseline"], strict=True)],
+        [fmt_relative(c) for c in w["change"]],
     ]
     return head, cols
 
@@ -671,7 +688,7 @@ def pdf_pages(b: Briefing, lang: str = "zh") -> list[go.Figure]:
     total = 4
     pages = [canvas(b, lang, page=(1, total))]
 
-    fig, fr = _page(b, lang, T.t("sec_narrative", lang) + " · " + T.t("sec_warnings", lang), (2, total))
+    fig, fr = _page(b, lang, t("briefing.sec_narrative", lang) + " · " + t("briefing.sec_warnings", lang), (2, total))
     paras = [s.text for s in b.narrative(lang)]
     text, fs, _ = fit_paragraphs(paras, (PAGE_W - 80) * WRAP_SAFETY, 760, 21, min_size=13)
     fr.text(40, 172, text, size=fs)
@@ -682,20 +699,21 @@ def pdf_pages(b: Briefing, lang: str = "zh") -> list[go.Figure]:
                aligns=["left", "left", "left", "right", "right", "right"])
     pages.append(fr.flush())
 
-    fig, fr = _page(b, lang, T.t("sec_kpis", lang), (3, total))
+    fig, fr = _page(b, lang, t("briefing.sec_kpis", lang), (3, total))
     head, cols = kpi_table_rows(b, lang)
     _table(fig, fr, 40, 166, PAGE_W - 40, PAGE_H - 72, head, cols, [3, 1.4, 1.3, 1.3, 1.4, 1.3, 1.4],
            aligns=["left", "left", "right", "right", "right", "right", "right"])
     pages.append(fr.flush())
 
     if b.meta.scope.community:
-        fig, fr = _page(b, lang, T.t("sec_compounds", lang) + " · " + T.t("sec_scorecard", lang), (4, total))
+        title = t("briefing.sec_compounds", lang) + " · " + t("briefing.sec_scorecard", lang)
+        fig, fr = _page(b, lang, title, (4, total))
         head, cols = compound_table_rows(b, lang)
         bottom = _table(fig, fr, 40, 166, PAGE_W - 40, 166 + 38 * (len(cols[0]) + 1.6), head, cols,
                         [1.6, 1] + [1.2] * (len(head) - 2))
         top = bottom + 40
     else:
-        fig, fr = _page(b, lang, T.t("sec_scorecard", lang), (4, total))
+        fig, fr = _page(b, lang, t("briefing.sec_scorecard", lang), (4, total))
         top = 166
     head, cols = scorecard_table_rows(b, lang)
     mine = None
@@ -705,6 +723,6 @@ def pdf_pages(b: Briefing, lang: str = "zh") -> list[go.Figure]:
     bottom = _table(fig, fr, 40, top, PAGE_W - 40, min(PAGE_H - 72, top + 38 * (len(cols[0]) + 1.6)), head, cols,
                     [0.6, 1.8, 0.9, 1.1] + [1.1] * (len(head) - 4),
                     aligns=["left", "left"] + ["right"] * (len(head) - 2), highlight=mine)
-    fr.text(40, bottom + 16, esc(T.t("score_note", lang)), size=15, color=MUTED)
+    fr.text(40, bottom + 16, esc(t("briefing.score_note", lang)), size=15, color=MUTED)
     pages.append(fr.flush())
     return pages

@@ -21,8 +21,8 @@ from kpi import scorecard as _scorecard
 from kpi import series as _series
 from kpi.filters import Filters, add_months
 from kpi.targets import Targets, load_targets
-
-from . import text as T
+from ui.format import fmt_quarter, fmt_timestamp, missing
+from ui.labels import t
 
 HEADLINE_MAX = 8
 TREND_MONTHS = 12
@@ -98,7 +98,7 @@ class Quarter:
         return f"{self.year}Q{self.q}"
 
     def label(self, lang: str = "zh") -> str:
-        return T.quarter_label(self.year, self.q, lang)
+        return fmt_quarter(self.year, self.q, lang)
 
     def shift(self, n: int) -> Quarter:
         i = self.year * 4 + self.q - 1 + n
@@ -145,8 +145,8 @@ class Scope:
     def label(self, lang: str = "zh") -> str:
         if self.community:
             return f"{self.street}{self.community}" if lang == "zh" else f"{self.community}, {self.street}"
-        return f"{self.street}（{T.t('whole_street', lang)}）" if lang == "zh" else \
-            f"{self.street} ({T.t('whole_street', lang)})"
+        return f"{self.street}（{t('briefing.whole_street', lang)}）" if lang == "zh" else \
+            f"{self.street} ({t('briefing.whole_street', lang)})"
 
     @property
     def name(self) -> str:
@@ -198,19 +198,19 @@ class Meta:
 
     def title(self, lang: str = "zh") -> str:
         if lang == "zh":
-            return f"{self.scope.label(lang)} {self.quarter.label(lang)} {T.t('product', lang)}"
-        return f"{self.scope.label(lang)} — {self.quarter.label(lang)} {T.t('product', lang)}"
+            return f"{self.scope.label(lang)} {self.quarter.label(lang)} {t('briefing.product', lang)}"
+        return f"{self.scope.label(lang)} — {self.quarter.label(lang)} {t('briefing.product', lang)}"
 
     def period_text(self, lang: str = "zh") -> str:
-        return f"{T.t('period', lang)} {self.start:%Y-%m-%d} {T.t('to', lang)} {self.end:%Y-%m-%d}"
+        return f"{t('briefing.period', lang)} {self.start:%Y-%m-%d} {t('briefing.to', lang)} {self.end:%Y-%m-%d}"
 
     def freshness_text(self, lang: str = "zh") -> str:
         """"数据截至 2026-09-30，最近导入 2026-11-28 10:39（北京时间）"."""
         parts = []
         if self.data_max is not None:
-            parts.append(f"{T.t('freshness', lang)} {self.data_max:%Y-%m-%d}")
+            parts.append(f"{t('briefing.freshness', lang)} {self.data_max:%Y-%m-%d}")
         if self.last_load_at is not None:
-            parts.append(f"{T.t('loaded_at', lang)} {T.fmt_timestamp(self.last_load_at, lang)}{T.t('beijing', lang)}")
+            parts.append(f"{t('briefing.loaded_at', lang)} {fmt_timestamp(self.last_load_at, lang)}{t('briefing.beijing', lang)}")
         return ("，" if lang == "zh" else ", ").join(parts) if parts else "—"
 
     def stamp(self, lang: str = "zh") -> str:
@@ -218,9 +218,9 @@ class Meta:
         sep = " ｜ " if lang == "zh" else " | "
         parts = [self.scope.label(lang), self.quarter.label(lang), self.period_text(lang), self.freshness_text(lang)]
         if self.incomplete and self.data_max is not None:
-            parts.append(f"{T.t('incomplete', lang)} {self.data_max:%Y-%m-%d}")
+            parts.append(f"{t('briefing.incomplete', lang)} {self.data_max:%Y-%m-%d}")
         if self.demo:
-            parts.append(T.t("demo", lang))
+            parts.append(t("briefing.demo", lang))
         return sep.join(parts)
 
     def file_stem(self) -> str:
@@ -252,7 +252,7 @@ class Briefing:
 
     def value(self, kpi_id: str, column: str = "current") -> float | None:
         v = self.row(kpi_id)[column]
-        return None if T.missing(v) else float(v)
+        return None if missing(v) else float(v)
 
     def pillar_row(self, pillar: str, kpi_id: str) -> pd.Series:
         r = self.pillars[(self.pillars["pillar"] == pillar) & (self.pillars["kpi_id"] == kpi_id)]

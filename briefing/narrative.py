@@ -1,10 +1,11 @@
 """The briefing's narrative, generated in Chinese (or English) from the `Briefing`'s numbers.
 
 Every number in a sentence is inserted through `_Builder`, which formats it
-exactly as the rest of the briefing does and records it as a `Fact` (where it
-came from, the raw value, the text it was printed as). No number is typed
-into a template: tests extract every number from the text and check it
-against the facts, and the facts against the KPI layer.
+with `ui.format` (exactly as the dashboard and the rest of the briefing do) and
+records it as a `Fact` (where it came from, the raw value, the text it was
+printed as). No number is typed into a template: tests extract every number
+from the text and check it against the facts, and the facts against the KPI
+layer.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi.catalogue import CATALOGUE
-
-from . import text as T
+from ui.format import fmt_kpi, fmt_number, fmt_pp, fmt_relative, fmt_score, missing
+from ui.labels import pillar_name, t
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,17 @@ class _Builder:
               unit: bool | None = None) -> str | None:
         """A KPI value from a compare row ('187场次'; in English without the unit: '187'); None when missing."""
         v = row[column]
-        if T.missing(v):
+        if missing(v):
             return None
         if unit is None:
             unit = self.lang == "zh"
-        return self._fact(source, row["kpi_id"], column, v, T.fmt_value(row["kpi_id"], v, self.lang, unit), where)
+        return self._fact(source, row["kpi_id"], column, v, fmt_kpi(row["kpi_id"], v, self.lang, unit=unit), where)
 
     def number(self, source: str, key: str, column: str, v, decimals: int = 0, where: str | None = None,
                suffix: str = "") -> str | None:
-        if T.missing(v):
+        if missing(v):
             return None
-        return self._fact(source, key, column, v, T.fmt_number(float(v), decimals, self.lang) + suffix, where)
+        return self._fact(source, key, column, v, fmt_number(float(v), decimals, self.lang) + suffix, where)
 
     def change(self, row: pd.Series, base: str = "year_ago", source: str = "kpi", where: str | None = None
                ) -> str | None:
@@ -67,7 +68,7 @@ class _Builder:
         pct = CATALOGUE[kid].is_percent
         col = f"{'delta' if pct else 'change'}_vs_{'year_ago' if base == 'year_ago' else 'previous'}"
         x = row[col]
-        if T.missing(x):
+        if missing(x):
             return None
         zh = self.lang == "zh"
         shown = abs(float(x)) * (1 if pct else 100)
@@ -76,7 +77,7 @@ class _Builder:
                 return "同比持平" if base == "year_ago" else "与上季度持平"
             return "unchanged on a year earlier" if base == "year_ago" else "unchanged on the previous quarter"
         up = float(x) > 0
-        num = T.fmt_pp(x, self.lang, signed=False) if pct else T.fmt_pct(x, self.lang, signed=False)
+        num = fmt_pp(x, self.lang, signed=False) if pct else fmt_relative(x, signed=False)
         self._fact(source, kid, col, abs(float(x)), num, where)
         if zh:
             lead = "同比" if base == "year_ago" else "环比"
@@ -149,7 +150,7 @@ def _overview(b, lang: str) -> Sentence:
 def _pillar(b, pillar: str, lang: str) -> Sentence | None:
     B = _Builder(lang)
     zh = lang == "zh"
-    name = T.pillar_label(pillar, lang)
+    name = t("briefing.pillar", lang, pillar=pillar_name(pillar, lang))
     pa = b.pillar_row(pillar, "activities")
     pp = b.pillar_row(pillar, "participants")
     a = B.value(pa, source="pillar", where=pillar)
@@ -220,9 +221,9 @@ def _scorecard(b, lang: str) -> Sentence | None:
         return None
     if b.meta.scope.community:
         r = b.scorecard_row(b.meta.scope.community)
-        if r is None or T.missing(r["score"]):
+        if r is None or missing(r["score"]):
             return None
-        s = B._fact("scorecard", "score", "score", r["score"], T.fmt_score(r["score"]), b.meta.scope.community)
+        s = B._fact("scorecard", "score", "score", r["score"], fmt_score(r["score"]), b.meta.scope.community)
         n = B.number("scorecard", "communities", "count", len(b.scorecard), 0)
         k = B.number("scorecard", "rank", "rank", r["rank"], 0, b.meta.scope.community)
         w = B.number("scorecard", "warnings", "warnings", r["warnings"], 0, b.meta.scope.community)
@@ -232,8 +233,8 @@ def _scorecard(b, lang: str) -> Sentence | None:
             text = f"{b.meta.scope.community} scored {s}, ranking {k} of {n} communities, with {w} warnings"
         return B.take("scorecard", _end(text, lang))
     top, bottom = sc.iloc[0], sc.iloc[-1]
-    ts = B._fact("scorecard", "score", "score", top["score"], T.fmt_score(top["score"]), top["community"])
-    bs = B._fact("scorecard", "score", "score", bottom["score"], T.fmt_score(bottom["score"]), bottom["community"])
+    ts = B._fact("scorecard", "score", "score", top["score"], fmt_score(top["score"]), top["community"])
+    bs = B._fact("scorecard", "score", "score", bottom["score"], fmt_score(bottom["score"]), bottom["community"])
     nw = B.number("scorecard", "warnings", "communities_warned", int((b.scorecard["warnings"] > 0).sum()), 0)
     if zh:
         text = f"社区综合评分中，{top['community']}得分最高（{ts}），{bottom['community']}得分最低（{bs}）；{nw}个社区触发预警"
@@ -246,19 +247,19 @@ def _scorecard(b, lang: str) -> Sentence | None:
 def _warnings(b, lang: str) -> list[Sentence]:
     zh = lang == "zh"
     if b.warnings.empty:
-        return [Sentence("warning", T.t("no_warnings", lang), ())]
+        return [Sentence("warning", t("briefing.no_warnings", lang), ())]
     out = []
     for w in b.warnings.itertuples(index=False):
         B = _Builder(lang)
         k = CATALOGUE[w.kpi_id]
         unit = zh and "/" not in k.unit_zh  # "113.9", not "113.9人次/百户", after the KPI's name
-        v = B._fact("warning", w.kpi_id, "value", w.value, T.fmt_value(w.kpi_id, w.value, lang, unit), w.community)
+        v = B._fact("warning", w.kpi_id, "value", w.value, fmt_kpi(w.kpi_id, w.value, lang, unit=unit), w.community)
         base = B._fact("warning", w.kpi_id, "baseline", w.baseline,
-                       T.fmt_value(w.kpi_id, w.baseline, lang, unit), w.community)
-        ch = B._fact("warning", w.kpi_id, "change", abs(w.change), T.fmt_pct(w.change, lang, signed=False),
+                       fmt_kpi(w.kpi_id, w.baseline, lang, unit=unit), w.community)
+        ch = B._fact("warning", w.kpi_id, "change", abs(w.change), fmt_relative(w.change, signed=False),
                      w.community)
         up = w.change > 0
-        level = T.t(w.level, lang)
+        level = t(f"briefing.{w.level}", lang)
         if zh:
             text = (f"【{level}】{w.community}{k.name_zh}{v}，较前四个季度均值{base}"
                     f"{'上升' if up else '下降'}{ch}")

@@ -18,55 +18,12 @@ import streamlit as st
 
 import ui
 from briefing import exports, figures, model, render
-from briefing import text as BT
 from ui import periods
+from ui.format import fmt_quarter
 from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_PERIOD, K_PILLAR, K_QUARTER
 
 K_Q, K_SCOPE = "briefing_quarter", "briefing_scope"
 WHOLE = ""  # the scope selector's value for the whole street
-
-LABELS = {  # page wording (the briefing products' own wording is in briefing/text.py)
-    "quarter": ("季度", "Quarter"),
-    "scope": ("范围", "Scope"),
-    "whole": ("全街道", "Whole street"),
-    "present": ("演示模式", "Presentation mode"),
-    "present_help": ("在新标签页中只显示简报画面（隐藏侧栏和页面工具栏），适合投屏或截图。",
-                     "Opens only the briefing canvas (no sidebar or toolbar) in a new tab, for a projector or a "
-                     "screenshot."),
-    "exports": ("导出", "Export"),
-    "exports_help": ("文件内均注明范围、季度、数据截至时间{demo}。",
-                     "Every file states the scope, the quarter and the data freshness{demo}."),
-    "demo_suffix": ("及“演示数据”", " and that it is demo data"),
-    "png": ("图片 PNG", "Image PNG"),
-    "pdf": ("PDF（A4 横版）", "PDF (A4 landscape)"),
-    "pptx": ("演示文稿 PPTX", "Slides PPTX"),
-    "xlsx": ("数据 Excel", "Data Excel"),
-    "no_browser": ("本机未找到 Chromium，无法生成 PNG/PDF；PPTX 中不含图表图片。",
-                   "No Chromium on this server: PNG/PDF are unavailable and the PPTX has no chart images."),
-    "render_failed": ("简报画面渲染失败，以下为交互图形版本：", "Rendering the canvas failed; interactive version below:"),
-    "text": ("简报文字（可复制）", "Briefing text (copy and paste)"),
-    "cli": ("定时生成（命令行）", "Scheduled export (command line)"),
-    "cli_help": ("在服务器上用计划任务（cron）运行以下命令，可不打开浏览器生成同样的文件：",
-                 "Run this from cron on the server to write the same files without a browser:"),
-    "not_quarter": ("季度简报按整季度编制：侧栏所选期间“{period}”不是一个季度，已显示{quarter}。",
-                    "The briefing covers a whole quarter: the sidebar period “{period}” is not one, so {quarter} "
-                    "is shown."),
-    "narrowed": ("简报的范围为全街道或单个社区：侧栏中的{what}筛选未应用。",
-                 "The briefing covers the whole street or one community: the sidebar's {what} filter is not "
-                 "applied."),
-    "what_communities": ("多个社区", "several-communities"),
-    "what_compounds": ("小区", "compound"),
-    "what_pillars": ("板块", "pillar"),
-    "no_data": ("仓库中还没有可用于简报的数据。", "The warehouse has no data for a briefing yet."),
-    "lagging": ("{quarter}的台账尚未导入完整，已显示数据最近的完整季度：{shown}。",
-                "The ledgers do not cover {quarter} yet: showing the latest complete quarter, {shown}."),
-}
-
-
-def L(key: str, **kw) -> str:
-    s = LABELS[key][0 if lang == "zh" else 1]
-    return s.format(**kw) if kw else s
-
 
 def _present() -> bool:
     return str(st.query_params.get("present", "")).lower() in ("1", "true", "yes")
@@ -151,7 +108,7 @@ def _stop_with(message: str) -> None:
 
 
 if not codes:
-    _stop_with(L("no_data"))
+    _stop_with(ui.t("briefing.page.no_data", lang))
 
 st.session_state[K_Q] = token
 st.session_state[K_SCOPE] = community or WHOLE
@@ -159,14 +116,15 @@ st.session_state[K_SCOPE] = community or WHOLE
 
 def _quarter_label(code: str) -> str:
     y, q = periods.parse_quarter(code) or (0, 0)
-    return BT.quarter_label(y, q, lang)
+    return fmt_quarter(y, q, lang)
 
 
 def _scope_label(c: str) -> str:
     if c:
         return c
     streets = "、".join(dict.fromkeys(opts.communities["street"].astype(str)))
-    return f"{L('whole')}（{streets}）" if lang == "zh" else f"{L('whole')} ({streets})"
+    whole = ui.t("briefing.page.whole", lang)
+    return f"{whole}（{streets}）" if lang == "zh" else f"{whole} ({streets})"
 
 
 def _present_link() -> str:
@@ -177,19 +135,23 @@ def _present_link() -> str:
 
 if not present:
     c1, c2, c3 = st.columns([1, 1.4, 1], vertical_alignment="bottom")
-    c1.selectbox(L("quarter"), codes, key=K_Q, format_func=_quarter_label, on_change=_on_quarter)
-    c2.selectbox(L("scope"), [WHOLE, *communities], key=K_SCOPE, format_func=_scope_label, on_change=_on_scope)
-    c3.link_button(L("present"), _present_link(), help=L("present_help"), icon=":material/slideshow:", width="stretch")
+    c1.selectbox(ui.t("briefing.quarter", lang), codes, key=K_Q, format_func=_quarter_label, on_change=_on_quarter)
+    c2.selectbox(ui.t("briefing.scope", lang), [WHOLE, *communities], key=K_SCOPE, format_func=_scope_label,
+                 on_change=_on_scope)
+    c3.link_button(ui.t("briefing.page.present", lang), _present_link(), help=ui.t("briefing.page.present_help", lang),
+                   icon=":material/slideshow:", width="stretch")
     notes = []
     if view.period == periods.DEFAULT and token != periods.quarter_token(view.start):
-        notes.append(L("lagging", quarter=_quarter_label(periods.quarter_token(view.start)),
-                       shown=_quarter_label(token)))
+        notes.append(ui.t("briefing.page.lagging", lang, quarter=_quarter_label(periods.quarter_token(view.start)),
+                          shown=_quarter_label(token)))
     if not is_quarter:
-        notes.append(L("not_quarter", period=ui.t(f"period.{view.period_choice}", lang), quarter=_quarter_label(token)))
-    what = [L(k) for k, on in (("what_communities", len(view.communities) > 1), ("what_compounds", bool(view.compounds)),
-                               ("what_pillars", bool(view.pillars))) if on]
+        notes.append(ui.t("briefing.page.not_quarter", lang, period=ui.t(f"period.{view.period_choice}", lang),
+                          quarter=_quarter_label(token)))
+    what = [ui.t(k, lang) for k, on in (("briefing.page.what_communities", len(view.communities) > 1),
+                                        ("briefing.page.what_compounds", bool(view.compounds)),
+                                        ("briefing.page.what_pillars", bool(view.pillars))) if on]
     if what:
-        notes.append(L("narrowed", what="、".join(what) if lang == "zh" else ", ".join(what)))
+        notes.append(ui.t("briefing.page.narrowed", lang, what="、".join(what) if lang == "zh" else ", ".join(what)))
     for n in notes:
         st.caption(n)
 
@@ -218,13 +180,13 @@ with canvas:
     shown = False
     if render.available():
         try:
-            with st.spinner(BT.t("product", lang)):
+            with st.spinner(ui.t("briefing.product", lang)):
                 png = _canvas_png((token, community, path, version, tv), b, lang)
             st.image(png, width="stretch", output_format="PNG")
             shown = True
         except Exception as e:  # noqa: BLE001 - fall back to the interactive figure
             if not present:
-                st.warning(f"{L('render_failed')} {e}", icon=":material/warning:")
+                st.warning(f"{ui.t('briefing.page.render_failed', lang)} {e}", icon=":material/warning:")
     if not shown:
         st.plotly_chart(figures.canvas(b, lang), theme=None, width="content",
                         config={"staticPlot": True, "displayModeBar": False})
@@ -234,10 +196,10 @@ if present:
 
 # ---------------------------------------------------------------- exports
 
-st.subheader(L("exports"), anchor=False)
+st.subheader(ui.t("briefing.page.exports", lang), anchor=False)
 has_browser = render.available()
 if not has_browser:
-    st.info(L("no_browser"), icon=":material/info:")
+    st.info(ui.t("briefing.page.no_browser", lang), icon=":material/info:")
 
 
 def _exporter(fmt: str):
@@ -254,19 +216,21 @@ icons = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "pptx": 
          "xlsx": ":material/table:"}
 for col, fmt in zip(cols, exports.FORMATS, strict=True):
     col.download_button(
-        L(fmt), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang), mime=exports.MIME[fmt],
+        ui.t(f"briefing.page.{fmt}", lang), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
+        mime=exports.MIME[fmt],
         key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
         disabled=fmt in ("png", "pdf") and not has_browser,
     )
-st.caption(L("exports_help", demo=L("demo_suffix") if b.meta.demo else ""))
+demo = ui.t("briefing.page.demo_suffix", lang) if b.meta.demo else ""
+st.caption(ui.t("briefing.page.exports_help", lang, demo=demo))
 
-with st.expander(L("text"), expanded=False):
+with st.expander(ui.t("briefing.page.text", lang), expanded=False):
     st.markdown(f"**{b.meta.title(lang)}**  \n{b.meta.stamp(lang)}")
     for s in b.narrative(lang):
         st.markdown(s.text.replace("*", "\\*"))
 
-with st.expander(L("cli"), expanded=False):
-    st.caption(L("cli_help"))
+with st.expander(ui.t("briefing.page.cli", lang), expanded=False):
+    st.caption(ui.t("briefing.page.cli_help", lang))
     cmd = f"python -m briefing --quarter {token}"
     if community:
         cmd += f" --community {community}"

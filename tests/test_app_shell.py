@@ -194,7 +194,8 @@ def test_every_label_has_both_languages():
 
 
 def test_every_label_used_in_the_code_exists():
-    files = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
+    files = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
+             *sorted((ROOT / "briefing").glob("*.py"))]
     used = set()
     for f in files:
         used |= set(re.findall(r"""\b(?:t|tr)\(\s*f?["']([a-z_]+\.[a-z_.]+)["']""", f.read_text(encoding="utf-8")))

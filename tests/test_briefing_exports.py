@@ -17,11 +17,12 @@ from PIL import Image, PdfParser
 
 import kpi
 from briefing import build, exports, figures, render
-from briefing import text as BT
 from etl.warehouse import open_read_only
 from kpi import Filters
 from kpi.scorecard import evaluate
 from tests.conftest import ROOT
+from ui.format import fmt_kpi
+from ui.labels import kpi_name
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
 needs_chromium = pytest.mark.skipif(
@@ -176,8 +177,8 @@ def test_pptx_reads_back_with_editable_numbers(files, briefings, case):
     # the headline tiles are text, with the KPI layer's values
     tiles = frames(slides[1])
     for kid in b.headline:
-        assert BT.fmt_value(kid, b.value(kid), "zh", unit=False) in tiles, kid
-        assert BT.kpi_name(kid) in tiles
+        assert fmt_kpi(kid, b.value(kid), "zh") in tiles, kid
+        assert kpi_name(kid) in tiles
     # every slide says what it covers; chart slides carry their chart as a picture
     for s in slides[1:]:
         assert b.meta.stamp("zh") in frames(s)

@@ -12,12 +12,12 @@ from datetime import date
 import pytest
 
 import kpi
-from briefing import BriefingError, Quarter, available_quarters, build, default_quarter, theme
-from briefing import text as BT
+from briefing import BriefingError, Quarter, available_quarters, build, default_quarter
 from etl.warehouse import open_read_only
 from kpi import Filters
 from kpi.scorecard import evaluate
 from tests.conftest import ROOT
+from ui.labels import kpi_name
 
 QUARTERS = ("2024Q1", "2025Q2", "2026Q3")
 SCOPES = (None, "南湾社区")
@@ -125,7 +125,7 @@ def test_warnings_get_one_sentence_each(briefings):
     sentences = [s for s in b.narrative("zh") if s.section == "warning"]
     assert len(sentences) == len(b.warnings)
     for s, w in zip(sentences, b.warnings.itertuples(), strict=True):
-        assert w.community in s.text and BT.kpi_name(w.kpi_id) in s.text
+        assert w.community in s.text and kpi_name(w.kpi_id) in s.text
         assert s.text.startswith("【黄色预警】" if w.level == "yellow" else "【红色预警】")
 
 
@@ -211,7 +211,7 @@ def test_unknown_community_and_quarters_without_data(con):
     assert e.value.code == "quarter"
 
 
-# ---------------------------------------------------------------- no Streamlit, same look and numbers as the UI
+# ---------------------------------------------------------------- no Streamlit (ui's pure modules only)
 
 def test_briefing_does_not_import_streamlit():
     code = ("import sys; import briefing, briefing.model, briefing.narrative, briefing.figures, briefing.exports, "
@@ -219,28 +219,3 @@ def test_briefing_does_not_import_streamlit():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
 
-
-def test_theme_and_formatting_match_the_dashboard():
-    from ui import charts
-    from ui import format as uf
-    from ui import labels as ul
-
-    assert theme.FONT_FAMILY == charts.FONT_FAMILY
-    assert theme.PILLAR_COLORS == charts.PILLAR_COLORS
-    assert theme.CASE_KIND_COLORS == charts.CASE_KIND_COLORS
-    assert (theme.GOOD_COLOR, theme.BAD_COLOR, theme.NEUTRAL_COLOR) == (charts.GOOD_COLOR, charts.BAD_COLOR,
-                                                                         charts.NEUTRAL_COLOR)
-    assert BT.PILLAR_EN == ul.PILLAR_EN
-    values = [None, float("nan"), 0.0, -0.04, 3.37, 52.0, 1172.0, 9999.4, 10000.0, 28708.0, 123456.0, 2.5e8]
-    for kid in kpi.CATALOGUE:
-        for lang in ("zh", "en"):
-            for v in values:
-                assert BT.fmt_value(kid, v, lang, unit=False) == uf.fmt_kpi(kid, v, lang), (kid, v)
-                assert BT.fmt_value(kid, v, lang) == uf.fmt_kpi(kid, v, lang, unit=True), (kid, v)
-                for ch in (None, float("nan"), 0.0, 0.326, -0.1395):
-                    assert BT.fmt_change(kid, ch, v, lang) == (uf.fmt_change(kid, v, ch, lang) or "—")
-    for s in (None, 0.9, 1.0234, float("nan")):
-        assert BT.fmt_score(s) == uf.fmt_score(s)
-    for y, q in ((2024, 1), (2026, 3)):
-        for lang in ("zh", "en"):
-            assert BT.quarter_label(y, q, lang) == uf.fmt_quarter(y, q, lang)

@@ -5,7 +5,10 @@
   Chinese 万 with up to two decimals ("2.87万", "12万"), from 10⁸ 亿; English
   keeps separators ("28,708").
 - Percentages (KPIs with unit %; stored 0–100): one decimal unless the KPI says
-  otherwise ("84.7%"). Changes of a percentage are in percentage points.
+  otherwise ("84.7%"). Changes of a percentage are in percentage points
+  ("+3.4个百分点"), other changes relative ("+32.6%"); scores ×100 ("102.3").
+- The same rules as Excel number formats (`xlsx_format`, `xlsx_change_format`)
+  for workbooks that keep raw values.
 - Periods: whole quarters "2024年第一季度" / "Q1 2024", whole months
   "2024年3月", whole years "2024年", other ranges with both ends.
 """
@@ -102,17 +105,26 @@ def fmt_change(
     if missing(delta):
         return None
     if k.is_percent:
-        return _signed(float(delta), _decimals(k)) + t("unit.pp", lang)  # type: ignore[arg-type]
+        return fmt_pp(delta, lang, decimals=_decimals(k))
     if not missing(change):
-        return _signed(float(change) * 100, 1) + "%"  # type: ignore[arg-type]
+        return fmt_relative(change)
     return _signed(float(delta), _decimals(k))  # type: ignore[arg-type]
 
 
-def fmt_relative(change: float | None) -> str:
-    """A relative change (fraction) as a signed percentage: -0.314 → -31.4%."""
+def fmt_relative(change: float | None, signed: bool = True) -> str:
+    """A relative change (fraction) as a percentage: -0.314 → -31.4% (unsigned: 31.4%)."""
     if missing(change):
         return DASH
-    return _signed(float(change) * 100, 1) + "%"  # type: ignore[arg-type]
+    s = _signed(float(change) * 100, 1) + "%"  # type: ignore[arg-type]
+    return s if signed else s.lstrip("+-")
+
+
+def fmt_pp(delta: float | None, lang: str | None = None, decimals: int = 1, signed: bool = True) -> str:
+    """A difference of two percentages in percentage points: +3.4个百分点 / +3.4 pp (unsigned: 3.4个百分点)."""
+    if missing(delta):
+        return DASH
+    s = _signed(float(delta), decimals) + t("unit.pp", lang)  # type: ignore[arg-type]
+    return s if signed else s.lstrip("+-")
 
 
 def fmt_score(score: float | None) -> str:
@@ -122,11 +134,37 @@ def fmt_score(score: float | None) -> str:
     return f"{float(score) * 100:.1f}"  # type: ignore[arg-type]
 
 
+# ---------------------------------------------------------------------- Excel number formats (same rules)
+
+XLSX_COUNT = "#,##0"  # a count (households, activities)
+XLSX_RELATIVE = "+0.0%;-0.0%;0.0%"  # a relative change stored as a fraction
+XLSX_SCORE = "0.0"  # a score stored ×100
+
+
+def _xlsx_number(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def xlsx_format(k: KPI | str) -> str:
+    """The Excel number format of a KPI's raw value, with fmt_kpi's decimals: '#,##0', '#,##0.0"%"'."""
+    k = CATALOGUE[k] if isinstance(k, str) else k
+    base = _xlsx_number(_decimals(k))
+    return base + '"%"' if k.is_percent else base
+
+
+def xlsx_change_format(k: KPI | str, lang: str | None = None) -> str:
+    """The Excel format of a KPI's absolute change (a delta), signed; percentage points for % KPIs."""
+    k = CATALOGUE[k] if isinstance(k, str) else k
+    base = _xlsx_number(_decimals(k))
+    unit = f'"{t("unit.pp", lang).strip()}"' if k.is_percent else ""
+    return f"+{base}{unit};-{base}{unit};{base}{unit}"
+
+
 # ---------------------------------------------------------------------- dates and periods
 
 
-def fmt_date(d: date, lang: str | None = None) -> str:
-    return d.isoformat()
+def fmt_date(d: date | None, lang: str | None = None) -> str:
+    return DASH if d is None else d.isoformat()
 
 
 def fmt_day(d: date, lang: str | None = None, year: bool = True) -> str:
@@ -154,16 +192,22 @@ def period_kind(start: date, end: date) -> str:
     return "months"
 
 
-def fmt_quarter(year: int, q: int, lang: str | None = None) -> str:
+def fmt_quarter(year: int, q: int, lang: str | None = None, short: bool = False) -> str:
+    """2024年第一季度 / Q1 2024; `short` (axis ticks): 2024年Q1 / Q1 2024."""
     if norm_lang(lang) == "en":
         return f"Q{q} {year}"
-    return f"{year}年第{_CN_QUARTER[q]}季度"
+    return f"{year}年Q{q}" if short else f"{year}年第{_CN_QUARTER[q]}季度"
 
 
-def fmt_month(d: date, lang: str | None = None) -> str:
+def fmt_year(year: int, lang: str | None = None) -> str:
+    return str(year) if norm_lang(lang) == "en" else f"{year}年"
+
+
+def fmt_month(d: date, lang: str | None = None, year: bool = True) -> str:
+    """2024年3月 / Mar 2024; without `year`: 3月 / Mar."""
     if norm_lang(lang) == "en":
-        return f"{_EN_MONTH[d.month - 1]} {d.year}"
-    return f"{d.year}年{d.month}月"
+        return _EN_MONTH[d.month - 1] + (f" {d.year}" if year else "")
+    return (f"{d.year}年" if year else "") + f"{d.month}月"
 
 
 def fmt_period(start: date, end: date, lang: str | None = None) -> str:
@@ -175,7 +219,7 @@ def fmt_period(start: date, end: date, lang: str | None = None) -> str:
     if kind == "month":
         return fmt_month(start, lang)
     if kind == "year":
-        return str(start.year) if en else f"{start.year}年"
+        return fmt_year(start.year, lang)
     if kind == "months":
         return f"{fmt_month(start, lang)} – {fmt_month(end, lang)}" if en else f"{fmt_month(start)}至{fmt_month(end)}"
     if start == end:

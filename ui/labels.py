@@ -396,6 +396,151 @@ LABELS: dict[str, tuple[str, str]] = {
     "vol.file": ("志愿服务记录汇总", "volunteer-service-summary"),
 }
 
+# ------------------------------------------------------------------ quarterly briefing
+# The briefing products (briefing/: canvas, PDF, PPTX, XLSX, narrative) and their page (pages/briefing.py).
+# A separate block merged into LABELS (one table: `t("briefing.…", lang)`).
+BRIEFING_LABELS: dict[str, tuple[str, str]] = {
+    # titles and meta
+    "briefing.product": ("党建+社区治理季度简报", "Party-building+ community governance — quarterly briefing"),
+    "briefing.whole_street": ("全街道", "whole street"),
+    "briefing.period": ("统计期间", "Period"),
+    "briefing.to": ("至", "to"),
+    "briefing.freshness": ("数据截至", "Data as of"),
+    "briefing.loaded_at": ("最近导入", "last load"),
+    "briefing.beijing": ("（北京时间）", " (Beijing time)"),
+    "briefing.generated": ("生成时间", "Generated"),
+    "briefing.data_version": ("数据版本", "Data version"),
+    "briefing.targets_version": ("目标值版本", "Targets version"),
+    "briefing.demo": ("演示数据", "DEMO DATA"),
+    "briefing.demo_note": (
+        "本简报基于演示数据生成，数字不代表真实情况。",
+        "This briefing was generated from demo data; the figures are not real.",
+    ),
+    "briefing.incomplete": ("本季度尚未结束，数据截至", "The quarter is not over; data up to"),
+    "briefing.scope": ("范围", "Scope"),
+    "briefing.quarter": ("季度", "Quarter"),
+    "briefing.page": ("第 {n} 页 / 共 {total} 页", "Page {n} of {total}"),
+    "briefing.pillar": ("党建+{pillar}", "{pillar}"),  # a pillar in texts; {pillar} = pillar_name(…, lang)
+    # sections
+    "briefing.sec_tiles": ("核心指标", "Headline KPIs"),
+    "briefing.sec_trend": ("活动开展（按板块）", "Activities by pillar"),
+    "briefing.sec_issues": ("诉求办理", "Issue resolution"),
+    "briefing.sec_volunteers": ("志愿服务积分", "Volunteer points"),
+    "briefing.sec_scorecard": ("社区综合评分", "Community scorecard"),
+    "briefing.sec_compounds": ("各小区情况", "Compounds"),
+    "briefing.sec_warnings": ("预警提示", "Warnings"),
+    "briefing.sec_narrative": ("本季度综述", "Summary"),
+    "briefing.sec_kpis": ("指标明细", "All KPIs"),
+    "briefing.sec_about": ("说明与指标口径", "About & definitions"),
+    # tiles
+    "briefing.qoq": ("环比", "QoQ"),
+    "briefing.yoy": ("同比", "YoY"),
+    "briefing.no_data": ("无数据", "no data"),
+    # charts
+    "briefing.activities": ("活动场次", "Activities"),
+    "briefing.cases_opened": ("受理数", "Opened"),
+    "briefing.cases_closed": ("办结数", "Closed"),
+    "briefing.closure_rate": ("办结率(%)", "Closure rate (%)"),
+    "briefing.points_awarded": ("积分发放", "Points awarded"),
+    "briefing.points_redeemed": ("积分兑换", "Points redeemed"),
+    "briefing.active_volunteers": ("活跃志愿者(人)", "Active volunteers"),
+    "briefing.score": ("综合得分", "Governance score"),
+    "briefing.per_hundred": ("每百户参与人次", "Participations per 100 households"),
+    "briefing.no_volunteer_data": ("期内无志愿服务记录", "No volunteer records in this period"),
+    "briefing.no_warnings": ("本季度未触发预警。", "No warnings fired this quarter."),
+    "briefing.more_warnings": ("另有 {n} 条预警，见附表。", "{n} more warnings in the appendix."),
+    "briefing.red": ("红色预警", "Red warning"),
+    "briefing.yellow": ("黄色预警", "Yellow warning"),
+    # tables
+    "briefing.col_kpi": ("指标", "KPI"),
+    "briefing.col_id": ("指标编号", "KPI id"),
+    "briefing.col_value": ("本季度", "This quarter"),
+    "briefing.col_unit": ("单位", "Unit"),
+    "briefing.col_previous": ("上季度", "Previous quarter"),
+    "briefing.col_qoq": ("环比变化", "QoQ change"),
+    "briefing.col_year_ago": ("去年同期", "Same quarter last year"),
+    "briefing.col_yoy": ("同比变化", "YoY change"),
+    "briefing.col_qoq_delta": ("较上季度增减", "Δ vs previous"),
+    "briefing.col_yoy_delta": ("较去年同期增减", "Δ vs year ago"),
+    "briefing.col_definition": ("口径", "Definition"),
+    "briefing.col_formula": ("计算方法", "Formula"),
+    "briefing.col_direction": ("方向", "Direction"),
+    "briefing.higher": ("越高越好", "higher is better"),
+    "briefing.lower": ("越低越好", "lower is better"),
+    "briefing.col_community": ("社区", "Community"),
+    "briefing.col_compound": ("小区", "Compound"),
+    "briefing.col_households": ("户数", "Households"),
+    "briefing.col_rank": ("排名", "Rank"),
+    "briefing.col_score": ("综合得分", "Score"),
+    "briefing.col_warnings": ("预警数", "Warnings"),
+    "briefing.col_red": ("红色预警数", "Red warnings"),
+    "briefing.col_level": ("级别", "Level"),
+    "briefing.col_baseline": ("前四季度均值", "Baseline (previous 4 quarters)"),
+    "briefing.col_change": ("变化", "Change"),
+    "briefing.col_month": ("月份", "Month"),
+    "briefing.col_pillar": ("板块", "Pillar"),
+    "briefing.col_quarter": ("季度", "Quarter"),
+    "briefing.col_sentence": ("内容", "Text"),
+    "briefing.col_section": ("部分", "Section"),
+    "briefing.no_chart": (
+        "（图表需用 Chromium 渲染，本机未找到 Chromium）", "(charts are rendered with Chromium, which was not found)",
+    ),
+    "briefing.score_note": (
+        "综合得分 = 各评分指标“实际值÷目标值”的平均 ×100（越低越好的指标取倒数），100 为恰好达标，单项封顶 200。",
+        "Score = mean over scorecard KPIs of value ÷ target (inverted when lower is better) ×100; "
+        "100 = on target, each KPI capped at 200.",
+    ),
+    "briefing.notes_numbers": (
+        "本页数字均由指标层计算，可直接编辑文字。",
+        "Every number on this slide comes from the KPI layer; the text is editable.",
+    ),
+    # the page: selectors (briefing.quarter, briefing.scope), presentation mode, exports, notes
+    "briefing.page.whole": ("全街道", "Whole street"),
+    "briefing.page.present": ("演示模式", "Presentation mode"),
+    "briefing.page.present_help": (
+        "在新标签页中只显示简报画面（隐藏侧栏和页面工具栏），适合投屏或截图。",
+        "Opens only the briefing canvas (no sidebar or toolbar) in a new tab, for a projector or a screenshot.",
+    ),
+    "briefing.page.exports": ("导出", "Export"),
+    "briefing.page.exports_help": (
+        "文件内均注明范围、季度、数据截至时间{demo}。",
+        "Every file states the scope, the quarter and the data freshness{demo}.",
+    ),
+    "briefing.page.demo_suffix": ("及“演示数据”", " and that it is demo data"),
+    "briefing.page.png": ("图片 PNG", "Image PNG"),
+    "briefing.page.pdf": ("PDF（A4 横版）", "PDF (A4 landscape)"),
+    "briefing.page.pptx": ("演示文稿 PPTX", "Slides PPTX"),
+    "briefing.page.xlsx": ("数据 Excel", "Data Excel"),
+    "briefing.page.no_browser": (
+        "本机未找到 Chromium，无法生成 PNG/PDF；PPTX 中不含图表图片。",
+        "No Chromium on this server: PNG/PDF are unavailable and the PPTX has no chart images.",
+    ),
+    "briefing.page.render_failed": ("简报画面渲染失败，以下为交互图形版本：", "Rendering the canvas failed; interactive version below:"),
+    "briefing.page.text": ("简报文字（可复制）", "Briefing text (copy and paste)"),
+    "briefing.page.cli": ("定时生成（命令行）", "Scheduled export (command line)"),
+    "briefing.page.cli_help": (
+        "在服务器上用计划任务（cron）运行以下命令，可不打开浏览器生成同样的文件：",
+        "Run this from cron on the server to write the same files without a browser:",
+    ),
+    "briefing.page.not_quarter": (
+        "季度简报按整季度编制：侧栏所选期间“{period}”不是一个季度，已显示{quarter}。",
+        "The briefing covers a whole quarter: the sidebar period “{period}” is not one, so {quarter} is shown.",
+    ),
+    "briefing.page.narrowed": (
+        "简报的范围为全街道或单个社区：侧栏中的{what}筛选未应用。",
+        "The briefing covers the whole street or one community: the sidebar's {what} filter is not applied.",
+    ),
+    "briefing.page.what_communities": ("多个社区", "several-communities"),
+    "briefing.page.what_compounds": ("小区", "compound"),
+    "briefing.page.what_pillars": ("板块", "pillar"),
+    "briefing.page.no_data": ("仓库中还没有可用于简报的数据。", "The warehouse has no data for a briefing yet."),
+    "briefing.page.lagging": (
+        "{quarter}的台账尚未导入完整，已显示数据最近的完整季度：{shown}。",
+        "The ledgers do not cover {quarter} yet: showing the latest complete quarter, {shown}.",
+    ),
+}
+LABELS.update(BRIEFING_LABELS)
+
 PILLAR_EN = {
     "联动联建": "Joint building",
     "居民自治": "Resident self-governance",
