@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from kpi._sql import Sql, fact_scope, group_cols, periods_cte, ratio
 from kpi.engine import Request, computes
+from kpi.filters import Filters
 
 ENGAGEMENT_COUNTS = ["activities", "participants", "partner_activities", "active_partners", "volunteer_participations"]
 
@@ -27,4 +30,122 @@ def _engagement(cur, req: Request) -> pd.DataFrame:
         GROUP BY ALL"""
     df = req.complete(q.run(cur, sql), ENGAGEMENT_COUNTS)
     df["participants_per_100_households"] = ratio(df["participants"], df["households"])
+    return df
+
+
+# ---------------------------------------------------------------------- series and detail for the 活动参与 page
+# Same rows as the KPIs above: activities in the period, scope and pillar filter.
+
+
+def _run(con, q: Sql, sql: str) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return q.run(cur, sql)
+    finally:
+        cur.close()
+
+
+def _in_period(q: Sql, filters: Filters, alias: str = "a") -> str:
+    return (f"{alias}.date BETWEEN {q.p('start', filters.start)} AND {q.p('end', filters.end)} "
+            f"AND {fact_scope(q, filters, alias, pillar=True)}")
+
+
+def by_type(con, filters: Filters) -> pd.DataFrame:
+    """Activities and participations per activity type: columns activity_type, pillar, activities, participants.
+
+    `pillar` is the type's most frequent pillar (ties: first by name). Sorted by
+    participations, then activities (descending). Sums equal the `activities`
+    and `participants` KPIs.
+    """
+    q = Sql()
+    sql = f"""
+        WITH t AS (
+            SELECT a.activity_type, a.pillar, count(*) AS n, sum(a.participants) AS p
+            FROM activities a WHERE {_in_period(q, filters)} GROUP BY ALL
+        )
+        SELECT activity_type, arg_max(pillar, n * 1e6 - rank) AS pillar,
+               sum(n)::BIGINT AS activities, sum(p)::BIGINT AS participants
+        FROM (SELECT *, row_number() OVER (PARTITION BY activity_type ORDER BY pillar) AS rank FROM t)
+        GROUP BY activity_type ORDER BY participants DESC, activities DESC, activity_type"""
+    return _run(con, q, sql)
+
+
+def partners(con, filters: Filters) -> pd.DataFrame:
+    """Co-building partners (共建单位): columns partner, activities, participants, communities, last_date.
+
+    Partners with an activity in scope in the period or in the 365 days before
+    it (so a partner that went quiet still shows, with 0 activities).
+    `activities` / `participants` count the period only (their sums over
+    partners equal the `partner_activities` KPI and its participations);
+    `communities` is the number of communities they worked with in the period;
+    `last_date` is their latest activity up to the period's end. Partner names
+    are trimmed; blank names are not partners.
+    """
+    q = Sql()
+    sql = f"""
+        WITH a AS (
+            SELECT trim(a.partner) AS partner, a.date, a.participants, a.community,
+                   a.date >= {q.p("start", filters.start)} AS in_period
+            FROM activities a
+            WHERE a.date BETWEEN {q.p("since", filters.start - timedelta(days=365))} AND {q.p("end", filters.end)}
+              AND nullif(trim(a.partner), '') IS NOT NULL AND {fact_scope(q, filters, "a", pillar=True)}
+        )
+        SELECT partner, count(*) FILTER (WHERE in_period) AS activities,
+               coalesce(sum(participants) FILTER (WHERE in_period), 0)::BIGINT AS participants,
+               count(DISTINCT community) FILTER (WHERE in_period) AS communities,
+               max(date) AS last_date
+        FROM a GROUP BY partner ORDER BY activities DESC, participants DESC, last_date DESC, partner"""
+    return _run(con, q, sql)
+
+
+def compound_month(con, filters: Filters) -> pd.DataFrame:
+    """每百户参与人次 per compound and month (for the compound × month heat map).
+
+    Columns: community, compound, month (first day, a date), activities,
+    participants, households, participants_per_100_households. Every register
+    compound in scope (the selected compounds, else every compound of the
+    communities in scope) × every month of the period (clipped, as
+    `kpi.series.month_periods`); activities without a compound are not counted.
+    The ratio is NaN where the compound has no households.
+    """
+    from kpi.series import month_periods
+
+    q = Sql()
+    months = [s.replace(day=1) for s, _ in month_periods(filters)]
+    where = []
+    if filters.communities:
+        where.append(f"list_contains({q.p('communities', list(filters.communities))}::VARCHAR[], x.community)")
+    if filters.compounds:
+        where.append(f"list_contains({q.p('compounds', list(filters.compounds))}::VARCHAR[], x.name)")
+    sql = f"""
+        WITH m AS (SELECT unnest({q.p("months", months)}::DATE[]) AS month),
+        x AS (SELECT x.community, x.name AS compound, x.households FROM compounds x
+              WHERE {" AND ".join(where) or "TRUE"}),
+        a AS (
+            SELECT a.community, a.compound, date_trunc('month', a.date)::DATE AS month,
+                   count(*) AS activities, sum(a.participants) AS participants
+            FROM activities a WHERE {_in_period(q, filters)} AND a.compound IS NOT NULL GROUP BY ALL
+        )
+        SELECT x.community, x.compound, m.month, coalesce(a.activities, 0)::BIGINT AS activities,
+               coalesce(a.participants, 0)::BIGINT AS participants, x.households
+        FROM x CROSS JOIN m
+        LEFT JOIN a ON a.community = x.community AND a.compound = x.compound AND a.month = m.month
+        ORDER BY x.community, x.compound, m.month"""
+    df = _run(con, q, sql)
+    df["month"] = pd.to_datetime(df["month"]).dt.date
+    df["participants_per_100_households"] = ratio(df["participants"], df["households"])
+    return df
+
+
+def activity_list(con, filters: Filters) -> pd.DataFrame:
+    """The activities in scope, newest first: activity_id, date, community, compound, pillar, activity_type,
+    title, partner, participants, volunteers (the ledger's own values; free text masked as stored)."""
+    q = Sql()
+    sql = f"""
+        SELECT a.activity_id, a.date, a.community, a.compound, a.pillar, a.activity_type, a.title,
+               nullif(trim(a.partner), '') AS partner, a.participants, a.volunteers
+        FROM activities a WHERE {_in_period(q, filters)}
+        ORDER BY a.date DESC, a.activity_id"""
+    df = _run(con, q, sql)
+    df["date"] = pd.to_datetime(df["date"]).dt.date
     return df

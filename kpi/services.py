@@ -51,3 +51,112 @@ def services_by_type(con, filters: Filters) -> pd.DataFrame:
         return q.run(cur, sql)
     finally:
         cur.close()
+
+
+# ---------------------------------------------------------------------- series and detail for the 便民服务 page
+# Two kinds of service rows, both activities in scope (period, communities,
+# compounds, pillar filter):
+#   'convenience' — 志愿服务 pillar activities with a services count recorded
+#                   (their services sum to 便民服务人次; empty when the pillar
+#                   filter leaves 志愿服务 out, as the KPI);
+#   'repair'      — home repair visits (REPAIR_TYPES; their rows count to 上门维修次数).
+SERVICE_KINDS = ("convenience", "repair")
+
+
+def _run(con, q: Sql, sql: str) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return q.run(cur, sql)
+    finally:
+        cur.close()
+
+
+def _service_rows(q: Sql, filters: Filters) -> str:
+    """`s`: the service activities in scope with their `kind`.
+
+    An activity that is both (a repair type recorded under the 志愿服务 pillar)
+    appears once per kind, so each kind's sums equal its KPI.
+    """
+    scope = (f"a.date BETWEEN {q.p('start', filters.start)} AND {q.p('end', filters.end)} "
+             f"AND {fact_scope(q, filters, 'a', pillar=True)}")
+    repair = (f"SELECT a.*, 'repair' AS kind FROM activities a WHERE {scope} AND "
+              f"list_contains({q.p('repair_types', list(REPAIR_TYPES))}::VARCHAR[], a.activity_type)")
+    if filters.pillars and SERVICE_PILLAR not in filters.pillars:
+        return f"s AS ({repair})"
+    return f"""s AS (
+        SELECT a.*, 'convenience' AS kind FROM activities a
+        WHERE {scope} AND a.pillar = {q.p('service_pillar', SERVICE_PILLAR)} AND a.services IS NOT NULL
+        UNION ALL {repair})"""
+
+
+def service_summary(con, filters: Filters) -> pd.DataFrame:
+    """Per service type: columns kind ('convenience' | 'repair'), activity_type, activities, services
+    (人次 for convenience services, households served for repairs; blank counts 0), partners (distinct
+    co-building partners), last_date. Convenience first, then by services (descending)."""
+    q = Sql()
+    sql = f"""
+        WITH {_service_rows(q, filters)}
+        SELECT kind, activity_type, count(*) AS activities, coalesce(sum(services), 0)::DOUBLE AS services,
+               count(DISTINCT nullif(trim(partner), '')) AS partners, max(date) AS last_date
+        FROM s GROUP BY ALL ORDER BY kind, services DESC, activities DESC, activity_type"""
+    df = _run(con, q, sql)
+    df["last_date"] = pd.to_datetime(df["last_date"]).dt.date
+    return df
+
+
+def services_monthly(con, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """Per month and service type: columns month (first day), kind, activity_type, activities, services;
+    one `kind` only when given. Only months with rows (`kpi.series.month_periods` gives every month)."""
+    if kind is not None and kind not in SERVICE_KINDS:
+        raise ValueError(f"kind must be one of {SERVICE_KINDS}, got {kind!r}")
+    q = Sql()
+    only = f"WHERE kind = {q.p('kind', kind)}" if kind else ""
+    sql = f"""
+        WITH {_service_rows(q, filters)}
+        SELECT date_trunc('month', date)::DATE AS month, kind, activity_type, count(*) AS activities,
+               coalesce(sum(services), 0)::DOUBLE AS services
+        FROM s {only} GROUP BY ALL ORDER BY month, kind, activity_type"""
+    df = _run(con, q, sql)
+    df["month"] = pd.to_datetime(df["month"]).dt.date
+    return df
+
+
+def providers(con, filters: Filters) -> pd.DataFrame:
+    """Who delivers the services — partners: columns partner (None = no partner recorded, i.e. the community's
+    own volunteers), kind, activity_type, activities, services. Sorted by activities (descending)."""
+    q = Sql()
+    sql = f"""
+        WITH {_service_rows(q, filters)}
+        SELECT nullif(trim(partner), '') AS partner, kind, activity_type, count(*) AS activities,
+               coalesce(sum(services), 0)::DOUBLE AS services
+        FROM s GROUP BY ALL ORDER BY activities DESC, partner NULLS LAST, activity_type"""
+    return _run(con, q, sql)
+
+
+def teams(con, filters: Filters) -> pd.DataFrame:
+    """Who delivers the services — volunteer teams (服务队): columns team (None = no team), kind, activity_type,
+    volunteers (distinct people, a count only), records, hours. From the volunteer service records linked
+    (by activity id) to the service activities in scope. Sorted by hours (descending)."""
+    q = Sql()
+    sql = f"""
+        WITH {_service_rows(q, filters)}
+        SELECT nullif(trim(v.team), '') AS team, s.kind, s.activity_type,
+               count(DISTINCT h.volunteer_id) AS volunteers, count(*) AS records, sum(h.hours) AS hours
+        FROM s JOIN volunteer_hours h ON h.activity_id = s.activity_id
+        LEFT JOIN volunteers v ON v.volunteer_id = h.volunteer_id
+        GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, activity_type"""
+    return _run(con, q, sql)
+
+
+def service_list(con, filters: Filters) -> pd.DataFrame:
+    """The service activities (each once; kind 'repair' for a row that is both), newest first: activity_id,
+    date, community, compound, kind, activity_type, title, partner, services, volunteers."""
+    q = Sql()
+    sql = f"""
+        WITH {_service_rows(q, filters)}
+        SELECT activity_id, date, community, compound, max(kind) AS kind, activity_type, title,
+               nullif(trim(partner), '') AS partner, services, volunteers
+        FROM s GROUP BY ALL ORDER BY date DESC, activity_id"""
+    df = _run(con, q, sql)
+    df["date"] = pd.to_datetime(df["date"]).dt.date
+    return df

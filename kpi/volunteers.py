@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from kpi._sql import Sql, community_scope, periods_cte, ratio
+from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
+from kpi.filters import Filters
 
 _COUNTS = [
     "registered_volunteers", "active_volunteers", "service_hours", "points_awarded", "points_redeemed",
@@ -76,3 +78,152 @@ def _volunteers(cur, req: Request) -> pd.DataFrame:
     df["retention_rate"] = ratio(df["retained"], df["previous_active"])
     df["party_share"] = ratio(df["active_party"], df["active_volunteers"])
     return df
+
+
+# ---------------------------------------------------------------------- series and detail for the 志愿积分 page
+# No volunteer appears individually: every function returns counts and sums by
+# team, item or quarter, never a volunteer_id. Volunteers are those of the
+# communities in scope (community_scope, as the KPIs). Every function returns
+# an empty frame when the pillar filter leaves 志愿服务 out.
+
+VOLUNTEER_PILLAR = CATALOGUE["active_volunteers"].pillar
+# "毛巾×3" → item 毛巾, quantity 3 (×, x, X, * and full-width forms).
+_QTY_RE = r"\s*[×xX*＊]\s*([0-9]+)\s*$"
+
+
+def _out_of_scope(filters: Filters) -> bool:
+    return bool(filters.pillars) and VOLUNTEER_PILLAR not in filters.pillars
+
+
+def _run(con, q: Sql, sql: str) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return q.run(cur, sql)
+    finally:
+        cur.close()
+
+
+def _empty(cols: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+
+
+def _v(q: Sql, filters: Filters) -> str:
+    return f"""v AS (SELECT volunteer_id, community, joined_on, coalesce(party_member, FALSE) AS party,
+                            nullif(trim(team), '') AS team
+                     FROM volunteers WHERE {community_scope(q, filters, "community")})"""
+
+
+def redemption_items(con, filters: Filters) -> pd.DataFrame:
+    """爱心货柜 items redeemed in the period: columns item (the name without a "×n" quantity), redemptions
+    (ledger rows), quantity (items handed out: n from "×n", else 1), points. Sums of points equal
+    积分兑换. Sorted by quantity (descending)."""
+    cols = {"item": "str", "redemptions": "int64", "quantity": "int64", "points": "float64"}
+    if _out_of_scope(filters):
+        return _empty(cols)
+    q = Sql()
+    sql = f"""
+        WITH {_v(q, filters)},
+        r AS (
+            SELECT coalesce(nullif(trim(regexp_replace(r.item, {q.p("qty_re", _QTY_RE)}, '')), ''),
+                            {q.p("no_item", "")}) AS item,
+                   coalesce(try_cast(regexp_extract(r.item, $qty_re, 1) AS INTEGER), 1) AS n, r.points
+            FROM redemptions r JOIN v USING (volunteer_id)
+            WHERE r.date BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}
+        )
+        SELECT nullif(item, '') AS item, count(*) AS redemptions, sum(n)::BIGINT AS quantity,
+               sum(points)::DOUBLE AS points
+        FROM r GROUP BY ALL ORDER BY quantity DESC, points DESC, item NULLS LAST"""
+    return _run(con, q, sql)
+
+
+def teams(con, filters: Filters) -> pd.DataFrame:
+    """Volunteer teams (服务队), ranked by hours: columns team (None = no team), registered (joined by the
+    period's end), active (a record of > 0 hours in the period), party_active, party_share (% of active),
+    hours, points (in the period). Sums over teams equal the registered / active volunteers, service hours
+    and points awarded KPIs."""
+    cols = {"team": "str", "registered": "int64", "active": "int64", "party_active": "int64",
+            "party_share": "float64", "hours": "float64", "points": "float64"}
+    if _out_of_scope(filters):
+        return _empty(cols)
+    q = Sql()
+    sql = f"""
+        WITH {_v(q, filters)},
+        h AS (SELECT v.team, v.volunteer_id, v.party, h.hours, h.points
+              FROM volunteer_hours h JOIN v USING (volunteer_id)
+              WHERE h.date BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}),
+        reg AS (SELECT team, count(*) AS registered FROM v WHERE joined_on IS NULL OR joined_on <= $end
+                GROUP BY ALL),
+        act AS (SELECT team, count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) AS active,
+                       count(DISTINCT volunteer_id) FILTER (WHERE hours > 0 AND party) AS party_active,
+                       sum(hours) AS hours, coalesce(sum(points), 0) AS points
+                FROM h GROUP BY ALL)
+        SELECT coalesce(reg.team, act.team) AS team, coalesce(reg.registered, 0) AS registered, coalesce(act.active, 0) AS active,
+               coalesce(act.party_active, 0) AS party_active, coalesce(act.hours, 0)::DOUBLE AS hours,
+               coalesce(act.points, 0)::DOUBLE AS points
+        FROM reg FULL JOIN act ON reg.team IS NOT DISTINCT FROM act.team
+        ORDER BY hours DESC, active DESC, team NULLS LAST"""
+    df = _run(con, q, sql)
+    df["party_share"] = ratio(df["party_active"], df["active"])
+    return df[list(cols)]
+
+
+def retention_cohorts(con, filters: Filters, min_quarters: int = 4, max_quarters: int = 8) -> pd.DataFrame:
+    """Quarterly retention as a cohort table: columns cohort (first day of the quarter of a volunteer's first
+    active record, ever), size (volunteers in the cohort), offset (quarters after the cohort quarter, 0…),
+    quarter (first day), active (cohort members active in that quarter), retention (% of size).
+
+    Quarters: the whole quarters from the period's first to its last (at
+    least `min_quarters`, earlier ones added; at most the last `max_quarters`);
+    cohorts are those quarters, offsets run up to the last quarter.
+    """
+    from kpi.safety import coverage_quarters
+
+    cols = {"cohort": "object", "size": "int64", "offset": "int64", "quarter": "object", "active": "int64",
+            "retention": "float64"}
+    if _out_of_scope(filters):
+        return _empty(cols)
+    quarters = coverage_quarters(filters, min_quarters)[-max_quarters:]
+    q = Sql()
+    sql = f"""
+        WITH {_v(q, filters)},
+        h AS (SELECT h.volunteer_id, date_trunc('quarter', h.date)::DATE AS quarter
+              FROM volunteer_hours h JOIN v USING (volunteer_id)
+              WHERE h.hours > 0 AND h.date <= {q.p("last_end", quarters[-1][1])}),
+        first AS (SELECT volunteer_id, min(quarter) AS cohort FROM h GROUP BY ALL),
+        act AS (SELECT DISTINCT volunteer_id, quarter FROM h WHERE quarter >= {q.p("first_q", quarters[0][0])})
+        SELECT f.cohort, a.quarter, count(*) AS active
+        FROM first f JOIN act a USING (volunteer_id)
+        WHERE f.cohort >= $first_q
+        GROUP BY ALL"""
+    got = _run(con, q, sql)
+    starts = [s for s, _ in quarters]
+    got["cohort"] = pd.to_datetime(got["cohort"]).dt.date
+    got["quarter"] = pd.to_datetime(got["quarter"]).dt.date
+    grid = pd.DataFrame([(c, x) for i, c in enumerate(starts) for x in starts[i:]], columns=["cohort", "quarter"])
+    df = grid.merge(got, on=["cohort", "quarter"], how="left")
+    df["active"] = df["active"].fillna(0).astype("int64")
+    size = df[df["cohort"] == df["quarter"]].set_index("cohort")["active"]
+    df["size"] = df["cohort"].map(size).astype("int64")
+    pos = {s: n for n, s in enumerate(starts)}
+    df["offset"] = [pos[x] - pos[c] for c, x in zip(df["cohort"], df["quarter"], strict=True)]
+    df["retention"] = ratio(df["active"], df["size"])
+    return df[list(cols)]
+
+
+def service_summary(con, filters: Filters) -> pd.DataFrame:
+    """Service records in the period by team and service content (服务内容): columns team (None = no team),
+    service, records, volunteers (distinct people, a count only), hours, points. Sorted by hours."""
+    cols = {"team": "str", "service": "str", "records": "int64", "volunteers": "int64", "hours": "float64",
+            "points": "float64"}
+    if _out_of_scope(filters):
+        return _empty(cols)
+    q = Sql()
+    sql = f"""
+        WITH {_v(q, filters)}
+        SELECT v.team, nullif(trim(h.service), '') AS service, count(*) AS records,
+               count(DISTINCT h.volunteer_id) AS volunteers, sum(h.hours)::DOUBLE AS hours,
+               coalesce(sum(h.points), 0)::DOUBLE AS points
+        FROM volunteer_hours h JOIN v USING (volunteer_id)
+        WHERE h.date BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}
+        GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, service NULLS LAST"""
+    return _run(con, q, sql)

@@ -13,6 +13,7 @@ No Streamlit here; show a figure with `st.plotly_chart(fig, theme=None, config=u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -223,6 +224,7 @@ SERVICE_TYPE_COLORS: dict[str, str] = {
 }
 LINE_COLOR = "#C23B3B"  # the one line drawn over bars (backlog, rates, balance)
 MARKER_COLOR = "#7A4FA0"  # median / 90th percentile markers
+WITHIN_LIMIT_COLOR = "#E3A21A"  # backlog still within its time limit (overdue: BAD_COLOR)
 FADED_OPACITY = 0.35
 SEQUENTIAL_SCALE = [[0.0, "#F4F7FB"], [0.5, "#8FA9CF"], [1.0, "#2F5D9E"]]
 TITLE_MARGIN_TOP = 104  # room for a title, its subtitle (the scope) and a legend row
@@ -394,15 +396,13 @@ def render_stack_pick(df: pd.DataFrame, x: str, color: str, value: str, *, lang:
         if not part.any():
             continue
         name = _label(key, lang, none_label=none_label)
-        opac = [_opacity(sel, {x: xv, color: key}) for xv in xs]
+        fill = [_shade(colors[key], _opacity(sel, {x: xv, color: key})) for xv in xs]
         cd = [[_iso(xv), _iso(key)] for xv in xs]
         if horizontal:
-            fig.add_bar(y=xlabels, x=part.tolist(), name=name, orientation="h", marker_color=colors[key],
-                        marker_opacity=opac, customdata=cd,
+            fig.add_bar(y=xlabels, x=part.tolist(), name=name, orientation="h", marker_color=fill, customdata=cd,
                         hovertemplate=f"{name}<br>%{{y}}: %{{x:,}}<extra></extra>")
         else:
-            fig.add_bar(x=xlabels, y=part.tolist(), name=name, marker_color=colors[key], marker_opacity=opac,
-                        customdata=cd, hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>")
+            fig.add_bar(x=xlabels, y=part.tolist(), name=name, marker_color=fill, customdata=cd, hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>")
     fig.update_layout(barmode="stack", clickmode="event+select")
     if horizontal:  # legend on the right: the bars need the height
         fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top",
@@ -426,6 +426,15 @@ def _eq(s: pd.Series, v) -> pd.Series:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return s.isna()
     return s == v
+
+
+def _shade(color: str, alpha: float) -> str:
+    """A colour faded to `alpha` (as rgba): highlights are drawn with colours, not marker opacity arrays —
+    plotly.js does not emit the click selection of bars that have both text and per-bar opacities."""
+    if alpha >= 1.0 or not color.startswith("#") or len(color) != 7:
+        return color
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _opacity(selected: dict, point: dict) -> float:
@@ -460,12 +469,14 @@ def render_rank_bar(df: pd.DataFrame, category: str, value: str, *, lang: str | 
     else:
         marker = SEQUENCE[0]
     sel = selected or {}
-    opac = [_opacity(sel, {category: v}) for v in d[category]]
+    if isinstance(marker, str):
+        marker = [marker] * len(d)
+    marker = [_shade(c, _opacity(sel, {category: v})) for c, v in zip(marker, d[category], strict=True)]
     extra = [c for c, _, _ in hover]
     cd = [[_iso(v), *row] for v, row in zip(d[category], d[extra].itertuples(index=False, name=None), strict=True)]
     lines = "".join(f"<br>{lab}: %{{customdata[{n + 1}]:{fmt}}}" for n, (_, lab, fmt) in enumerate(hover))
     fig = go.Figure(go.Bar(
-        y=names, x=d[value].astype("float64"), orientation="h", marker_color=marker, marker_opacity=opac,
+        y=names, x=d[value].astype("float64"), orientation="h", marker_color=marker,
         customdata=cd, text=d[value].astype("float64") if text else None, texttemplate=f"%{{x:{value_format}}}",
         textposition="outside", cliponaxis=False,
         hovertemplate=f"%{{y}}<br>{value_title}: %{{x:{value_format}}}{lines}<extra></extra>",
@@ -498,11 +509,11 @@ def render_histogram(df: pd.DataFrame, value: str = "days", count: str = "cases"
     # a long tail would squeeze the bulk into a few pixels: show up to 2.5 × P90 (at least 30) and say
     # how many lie beyond
     top = float(df[value].max())
-    cap = max(30.0, 2.5 * float(p90)) if p90 is not None and not pd.isna(p90) else top
+    cap = float(max(30, math.ceil(2.5 * float(p90)))) if p90 is not None and not pd.isna(p90) else top
     if top > cap:
         beyond = int(df.loc[df[value] > cap, count].sum())
         fig.update_xaxes(range=[-0.5, cap + 0.5])
-        fig.add_annotation(x=1, xref="paper", xanchor="right", y=0.6, yref="paper", showarrow=False,
+        fig.add_annotation(x=1, xref="paper", xanchor="right", y=0.45, yref="paper", showarrow=False,
                            text=t("chart.beyond", lang, days=_trim_number(cap), n=beyond),
                            font=dict(size=12, color=NEUTRAL_COLOR), align="right")
     marks = [(median, t("chart.median", lang)), (p90, t("chart.p90", lang))]
@@ -535,12 +546,13 @@ def render_aging(df: pd.DataFrame, bucket: str = "bucket", cases: str = "cases",
     within = (df[cases] - df[overdue]).astype("float64")
     sel = selected or {}
     opac = [_opacity(sel, {bucket: b}) for b in df[bucket]]
+    amber, red = [_shade(WITHIN_LIMIT_COLOR, o) for o in opac], [_shade(BAD_COLOR, o) for o in opac]
     cd = [[str(b)] for b in df[bucket]]
     fig = go.Figure()
-    fig.add_bar(x=labels, y=within, name=t("chart.within_limit", lang), marker_color="#E3A21A", customdata=cd,
-                marker_opacity=opac, hovertemplate="%{x}: %{y:,}<extra></extra>")
-    fig.add_bar(x=labels, y=df[overdue].astype("float64"), name=t("chart.overdue", lang), marker_color=BAD_COLOR,
-                customdata=cd, marker_opacity=opac, hovertemplate="%{x}: %{y:,}<extra></extra>")
+    fig.add_bar(x=labels, y=within, name=t("chart.within_limit", lang), marker_color=amber, customdata=cd,
+                hovertemplate="%{x}: %{y:,}<extra></extra>")
+    fig.add_bar(x=labels, y=df[overdue].astype("float64"), name=t("chart.overdue", lang), marker_color=red,
+                customdata=cd, hovertemplate="%{x}: %{y:,}<extra></extra>")
     fig.update_layout(barmode="stack", clickmode="event+select")
     _legend_below(fig)
     fig.update_xaxes(title_text=x_title, type="category")
@@ -649,4 +661,19 @@ def render_cohort(df: pd.DataFrame, *, lang: str | None = None, height: int | No
     order = [t("chart.cohort_offset", lang, n=int(n)) for n in sorted(d["offset"].unique())]
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(clickmode="event")
+    return fig
+
+
+def render_kpi_lines(df: pd.DataFrame, kpi_ids: Sequence[str], *, lang: str | None = None, y_title: str = "",
+                     height: int = HEIGHT) -> go.Figure:
+    """`render_monthly_kpi` for some KPIs of a longer `kpi.series.monthly` frame, with a y axis title (e.g.
+    "比率（%）" for several rates); the empty figure when none of them has a value."""
+    ids = list(kpi_ids)
+    part = df[df["kpi_id"].isin(ids)] if df is not None and not df.empty else df
+    if part is None or part.empty or part["value"].isna().all():
+        return _empty(lang, height)
+    fig = render_monthly_kpi(part, ids, lang=lang, height=height)
+    _legend_below(fig)
+    if y_title:
+        fig.update_layout(yaxis=dict(title=dict(text=y_title)))
     return fig

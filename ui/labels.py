@@ -305,7 +305,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "eng.list": ("活动明细", "Activity list"),
     "eng.file": ("活动明细", "activities"),
     # 诉求办理
-    "iss.flow": ("诉求受理、办结与在办积案（按月）", "Requests registered, closed and open backlog by month"),
+    "iss.flow": ("诉求受理、办结与在办积案（按月）", "Requests in, closed and backlog by month"),
     "iss.rates": ("办结率、按时办结率与满意率（按月）", "Closure, on-time and satisfaction rates by month"),
     "iss.days": ("办结天数分布", "Days to close"),
     "iss.aging": ("在办积案账龄", "Open backlog by age"),
@@ -359,7 +359,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "the chosen pillars are shown below.",
     ),
     "svc.monthly.convenience": ("便民服务人次（按月、服务类型）", "Convenience services by month and type"),
-    "svc.monthly.repair": ("独居、空巢老人上门维修次数（按月、类型）", "Home repairs for elderly people living alone, by month"),
+    "svc.monthly.repair": ("独居、空巢老人上门维修次数（按月、类型）", "Home repairs for elderly residents by month"),
     "svc.monthly.note": (
         "便民服务：志愿服务板块中记录了服务人次的活动（铲刀磨剪、缝纫修鞋、理发等）；上门维修：水电燃气维修、安装晾衣架，每条台账记录计一次。",
         "Convenience services: 志愿服务 activities with a services count (knife sharpening, mending, haircuts …); "

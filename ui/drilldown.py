@@ -1,0 +1,460 @@
+"""Drill-down: a click on a chart narrows the page's detail table (a chip clears it), or the global filters.
+
+A clickable chart (`chart`) hands its clicked point to `on_pick`, which reads
+the point's `customdata` (the raw values the `ui.charts` render functions put
+there, one per PICK field) and splits it:
+
+- **global** fields — `community` (→ the community filter) and `month`
+  (→ the period becomes that month, clipped to the current period): they
+  change the sidebar filters and therefore the URL, like any filter change;
+  a chip "↩ back to …" restores the previous scope;
+- **local** fields (category, activity type, compound, …): stored per page
+  in `st.session_state` together with the filters they were picked under,
+  shown as chips ("分类：停车管理 ✕") and applied to the page's detail rows
+  with `narrow`. They are dropped when the filters change.
+
+The selection logic is pure (`picked`, `split`, `global_view`, `narrow`,
+`valid_drill`) and tested without Streamlit; the Streamlit part is `chart`,
+`on_pick`, `chips` and `detail_table` (sortable, paged, with downloads of
+exactly the narrowed rows).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from ui import periods
+from ui.format import fmt_date, fmt_month, fmt_period, join
+from ui.labels import t
+from ui.state import ViewState
+
+GLOBAL_FIELDS = ("community", "month")
+MONTH = "month"
+COMMUNITY = "community"
+PAGE_SIZE = 50
+_DRILL = "_dd_local_{page}"  # session key of a page's local drill
+_UNDO = "_dd_undo"  # session key of the scope before a click narrowed it
+
+# ---------------------------------------------------------------------- pure: selection → filters
+
+
+def picked(event: Any, fields: Sequence[str | None]) -> dict[str, str]:
+    """The clicked point's values by field, from a plotly selection event (or its `selection` part).
+
+    Uses the first selected point that carries `customdata` (a list in the
+    order of `fields`, or a scalar for one field); empty values, and values
+    whose field is None (a position to ignore), are left out.
+    Returns {} when nothing usable was clicked.
+    """
+    if event is None:
+        return {}
+    sel = _get(event, "selection", event)
+    points = _get(sel, "points", None) or []
+    for p in points:
+        cd = _get(p, "customdata", None)
+        if cd is None:
+            continue
+        values = list(cd) if isinstance(cd, list | tuple) else [cd]
+        out = {}
+        for f, v in zip(fields, values, strict=False):
+            if f is None or v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "":
+                continue
+            out[f] = str(v)
+        if out:
+            return out
+    return {}
+
+
+def picked_row(event: Any, frame: pd.DataFrame, field: str) -> dict[str, str]:
+    """{field: value} of the row selected in a `st.dataframe` (selection_mode single-row), or {}."""
+    sel = _get(event, "selection", event) if event is not None else None
+    rows = list(_get(sel, "rows", None) or []) if sel is not None else []
+    if not rows or not 0 <= rows[0] < len(frame):
+        return {}
+    v = frame.iloc[rows[0]][field]
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return {}
+    return {field: _text(v)}
+
+
+def _get(obj: Any, key: str, default: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def split(pick: Mapping[str, str], global_fields: Sequence[str] = GLOBAL_FIELDS) -> tuple[dict, dict]:
+    """(global part, local part) of a pick."""
+    g = {k: v for k, v in pick.items() if k in global_fields}
+    return g, {k: v for k, v in pick.items() if k not in global_fields}
+
+
+def month_bounds(month: str | date) -> tuple[date, date]:
+    """First and last day of the month of an ISO date ('2026-08-01') or a date."""
+    d = date.fromisoformat(month[:10]) if isinstance(month, str) else month
+    start = d.replace(day=1)
+    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start, date.fromordinal(nxt.toordinal() - 1)
+
+
+def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
+    """The view after a click on a community and/or a month (other fields ignored).
+
+    - community → that one community (the compound filter is cleared, as a
+      scorecard row selection does);
+    - month → the period becomes that month clipped to the current period
+      (period token 'custom').
+    """
+    out = view
+    if pick.get(COMMUNITY):
+        c = pick[COMMUNITY]
+        if out.communities != (c,):
+            out = replace(out, communities=(c,), compounds=())
+    if pick.get(MONTH):
+        s, e = month_bounds(pick[MONTH])
+        s, e = max(s, view.start), min(e, view.end)
+        if s <= e and (s, e) != (view.start, view.end):
+            out = replace(out, start=s, end=e, period=periods.CUSTOM)
+    return out
+
+
+def narrow(df: pd.DataFrame, drill: Mapping[str, str], month_col: str | None = None) -> pd.DataFrame:
+    """The rows of `df` that match every drill value.
+
+    A field is compared as text with the column (so dates and numbers match
+    their ISO / str form); `month` matches rows whose `month_col` date falls in
+    that month; a field the frame lacks is ignored.
+    """
+    mask = pd.Series(True, index=df.index)
+    for field, value in drill.items():
+        if field == MONTH and month_col and month_col in df.columns:
+            s, e = month_bounds(value)
+            d = pd.to_datetime(df[month_col]).dt.date
+            mask &= (d >= s) & (d <= e)
+        elif field in df.columns:
+            col = df[field]
+            as_text = col.map(_text, na_action="ignore")
+            mask &= as_text.eq(str(value)).fillna(False).astype(bool)
+    return df[mask]
+
+
+def _text(v: Any) -> str:
+    if hasattr(v, "isoformat"):
+        return pd.Timestamp(v).date().isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def valid_drill(stored: Mapping[str, Any] | None, filters) -> dict[str, str]:
+    """A stored local drill if it was picked under these filters, else {} (a filter change clears it)."""
+    if not stored or stored.get("filters") != filters:
+        return {}
+    return dict(stored.get("values") or {})
+
+
+@dataclass(frozen=True)
+class Undo:
+    """The scope before a click narrowed it, and the view the click led to."""
+
+    before: ViewState
+    after: ViewState
+
+
+def undo_label(undo: Undo, lang: str | None) -> str:
+    """'↩ 返回 2026年第三季度 · 全部社区' — what the back chip restores."""
+    b = undo.before
+    parts = []
+    if (b.start, b.end) != (undo.after.start, undo.after.end):
+        parts.append(fmt_period(b.start, b.end, lang))
+    if b.communities != undo.after.communities or b.compounds != undo.after.compounds:
+        parts.append(join(b.communities, lang) if b.communities else t("dd.all_communities", lang))
+    return t("dd.back", lang, scope=" · ".join(parts) or fmt_period(b.start, b.end, lang))
+
+
+def chip_label(field: str, value: str, lang: str | None, names: Mapping[str, str] | None = None,
+               values: Mapping[str, Callable[[str], str]] | None = None) -> str:
+    """'分类：停车管理' — a local drill value with its field name (names: field → label)."""
+    name = (names or {}).get(field, field)
+    if values and field in values:
+        shown = values[field](value)
+    elif field == MONTH:
+        shown = fmt_month(month_bounds(value)[0], lang)
+    else:
+        shown = value
+    return t("dd.chip", lang, field=name, value=shown)
+
+
+# ---------------------------------------------------------------------- Streamlit: clicks, chips, tables
+
+
+def _ss() -> MutableMapping:
+    import streamlit as st
+
+    return st.session_state
+
+
+def local(page: str, filters, state: MutableMapping | None = None) -> dict[str, str]:
+    """The page's current local drill (valid for `filters`)."""
+    state = _ss() if state is None else state
+    return valid_drill(state.get(_DRILL.format(page=page)), filters)
+
+
+def set_local(page: str, values: Mapping[str, str], filters, state: MutableMapping | None = None) -> None:
+    state = _ss() if state is None else state
+    state[_DRILL.format(page=page)] = {"filters": filters, "values": dict(values)}
+
+
+def clear_local(page: str, field: str | None = None, state: MutableMapping | None = None) -> None:
+    """Drop one field of the page's local drill (or all of it)."""
+    state = _ss() if state is None else state
+    key = _DRILL.format(page=page)
+    stored = state.get(key)
+    if not stored:
+        return
+    if field is None:
+        state.pop(key, None)
+    else:
+        values = {k: v for k, v in (stored.get("values") or {}).items() if k != field}
+        state[key] = {**stored, "values": values}
+
+
+def apply_pick(page: str, pick: Mapping[str, str], view: ViewState, *, global_fields: Sequence[str] = GLOBAL_FIELDS,
+               state: MutableMapping | None = None, also: Mapping[str, Any] | None = None) -> ViewState:
+    """Apply a click: the global part to the sidebar filters (and so the URL), the local part to the page's
+    drill (replacing the fields it names). `also` sets further session values (e.g. which list to show).
+    Returns the view the next run will show."""
+    from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_START
+
+    state = _ss() if state is None else state
+    g, loc = split(pick, global_fields)
+    after = global_view(view, g)
+    if after != view:
+        state[_UNDO] = Undo(view, after)
+        if after.communities != view.communities or after.compounds != view.compounds:
+            state[K_COMMUNITY] = list(after.communities)
+            state[K_COMPOUND] = list(after.compounds)
+        if (after.start, after.end) != (view.start, view.end):
+            state[K_PERIOD] = periods.CUSTOM
+            state[K_START], state[K_END] = after.start, after.end
+    if loc:
+        current = local(page, view.filters, state) if after == view else {}
+        set_local(page, {**current, **loc}, after.filters, state)
+    elif after != view:
+        # the global change keeps any local drill that still makes sense
+        kept = local(page, view.filters, state)
+        if kept:
+            set_local(page, kept, after.filters, state)
+    for k, v in (also or {}).items():
+        state[k] = v
+    return after
+
+
+def undo_scope(state: MutableMapping | None = None) -> None:
+    """Callback of the back chip: restore the scope before the click."""
+    from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_QUARTER, K_START
+
+    state = _ss() if state is None else state
+    undo = state.pop(_UNDO, None)
+    if undo is None:
+        return
+    b = undo.before
+    state[K_COMMUNITY] = list(b.communities)
+    state[K_COMPOUND] = list(b.compounds)
+    state[K_PERIOD] = b.period_choice
+    if b.period_choice == periods.QUARTER:
+        state[K_QUARTER] = b.period
+    state[K_START], state[K_END] = b.start, b.end
+
+
+def chart(fig, key: str, page: str, fields: Sequence[str | None], view: ViewState, *,
+          global_fields: Sequence[str] = GLOBAL_FIELDS, also: Mapping[str, Any] | None = None) -> None:
+    """Show a clickable chart: a click is applied with `apply_pick` (fields = the chart's PICK order)."""
+    import streamlit as st
+
+    from ui.charts import CONFIG
+
+    def on_select() -> None:
+        pick = picked(st.session_state.get(key), fields)
+        if pick:
+            apply_pick(page, pick, view, global_fields=global_fields, also=also)
+
+    st.plotly_chart(fig, theme=None, config=CONFIG, key=key, on_select=on_select, selection_mode="points")
+
+
+def chips(page: str, view: ViewState, *, names: Mapping[str, str],
+          values: Mapping[str, Callable[[str], str]] | None = None) -> dict[str, str]:
+    """The chips row: one '✕' chip per local drill value, a 'clear all' chip, and the back chip after a
+    click narrowed the global scope. Returns the page's local drill (for `narrow`)."""
+    import streamlit as st
+
+    lg = view.lang
+    drill = local(page, view.filters)
+    undo = st.session_state.get(_UNDO)
+    show_undo = isinstance(undo, Undo) and undo.after == view
+    if isinstance(undo, Undo) and not show_undo and undo.after != view:
+        st.session_state.pop(_UNDO, None)  # the user moved on: nothing to go back to
+    if not drill and not show_undo:
+        st.caption(t("dd.hint", lg))
+        return drill
+    items = list(drill.items())
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.markdown(f":gray[{t('dd.active', lg)}]")
+        for f, v in items:
+            st.button(chip_label(f, v, lg, names, values), key=f"dd_chip_{page}_{f}", icon=":material/close:",
+                      on_click=clear_local, args=(page, f), help=t("dd.clear_one", lg))
+        if len(items) > 1:
+            st.button(t("dd.clear_all", lg), key=f"dd_chip_{page}_all", type="tertiary",
+                      on_click=clear_local, args=(page,))
+        if show_undo:
+            st.button(undo_label(undo, lg), key=f"dd_undo_{page}", icon=":material/undo:", on_click=undo_scope)
+    return drill
+
+
+def widget_key(prefix: str, *parts: Any) -> str:
+    """A widget key that changes with `parts` (a new widget — and no stale selection — after each pick)."""
+    import hashlib
+
+    digest = hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:10]
+    return f"{prefix}_{digest}"
+
+
+def pick_table(df: pd.DataFrame, key: str, page: str, field: str, view: ViewState, column_config: dict, *,
+               max_rows: int = 10) -> None:
+    """A summary table whose row selection drills the page down to that row's `field` value."""
+    import streamlit as st
+
+    current = local(page, view.filters).get(field)
+    wkey = widget_key(key, view.filters, current)
+
+    def on_select() -> None:
+        pick = picked_row(st.session_state.get(wkey), df, field)
+        if pick:
+            apply_pick(page, pick, view)
+
+    st.dataframe(df, hide_index=True, width="stretch", key=wkey, column_config=column_config,
+                 on_select=on_select, selection_mode="single-row",
+                 height=min(36 + 35 * len(df), 36 + 35 * max_rows))
+
+
+@dataclass(frozen=True)
+class Col:
+    """A detail-table column: name in the frame, label key (ui.labels), kind."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | date | int | float | pct | bool
+    help: str | None = None  # label key of a tooltip
+    blank: str | None = None  # label key shown for a missing text value (default "—")
+
+
+def display_frame(df: pd.DataFrame, columns: Sequence[Col], lang: str | None,
+                  bool_text: tuple[str, str] | None = None) -> pd.DataFrame:
+    """The detail rows with the chosen columns in order and translated headers (for downloads).
+
+    Booleans become 是/否 (Yes/No) text so a spreadsheet shows words.
+    """
+    out = pd.DataFrame(index=df.index)
+    yes, no = bool_text or (t("value.yes", lang), t("value.no", lang))
+    for c in columns:
+        s = df[c.name]
+        if c.kind == "bool":
+            s = s.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                      else (yes if bool(v) else no))
+        elif c.kind == "date":
+            s = s.map(lambda v: fmt_date(v) if hasattr(v, "isoformat") and not pd.isna(v) else None)
+        out[t(c.label, lang)] = s
+    return out.reset_index(drop=True)
+
+
+def _column_config(c: Col, lang: str | None):
+    import streamlit as st
+
+    cc = st.column_config
+    label = t(c.label, lang)
+    helptext = t(c.help, lang) if c.help else None
+    if c.kind == "int":
+        return cc.NumberColumn(label, format="%d", help=helptext)
+    if c.kind == "float":
+        return cc.NumberColumn(label, format="%.1f", help=helptext)
+    if c.kind == "pct":
+        return cc.NumberColumn(label, format="%.1f%%", help=helptext)
+    if c.kind == "date":
+        return cc.TextColumn(label, help=helptext)
+    if c.kind == "bool":
+        return cc.CheckboxColumn(label, help=helptext)
+    return cc.TextColumn(label, help=helptext)
+
+
+def sort_rows(df: pd.DataFrame, by: str | None, descending: bool) -> pd.DataFrame:
+    """Rows sorted by one column (missing values last; stable), or unchanged when `by` is None."""
+    if not by or by not in df.columns:
+        return df
+    return df.sort_values(by, ascending=not descending, na_position="last", kind="stable")
+
+
+def page_of(df: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> pd.DataFrame:
+    """Rows of page `page` (1-based, clamped to the pages there are)."""
+    pages = max(1, math.ceil(len(df) / size))
+    page = min(max(1, int(page)), pages)
+    return df.iloc[(page - 1) * size: page * size]
+
+
+def pages_for(n: int, size: int = PAGE_SIZE) -> int:
+    return max(1, math.ceil(n / size))
+
+
+def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_stem: str, lang: str | None,
+                 page_size: int = PAGE_SIZE, empty_message: str | None = None) -> pd.DataFrame:
+    """A detail table: sort control, one page of rows (page selector), row count, CSV / Excel downloads of
+    every row of `df` (exactly these rows, in the chosen order, with the shown headers). Returns the sorted
+    rows."""
+    import streamlit as st
+
+    from ui.components import empty_state
+    from ui.downloads import download_buttons
+
+    if df.empty:
+        empty_state(empty_message or t("empty.scope_detail", lang))
+        return df
+    names = {c.name: t(c.label, lang) for c in columns}
+    sort_key, desc_key, page_key = f"{key}_sort", f"{key}_desc", f"{key}_page"
+    options = ["", *[c.name for c in columns]]
+    if st.session_state.get(sort_key) not in options:
+        st.session_state[sort_key] = ""
+    n_pages = pages_for(len(df), page_size)
+    if not isinstance(st.session_state.get(page_key), int) or not 1 <= st.session_state[page_key] <= n_pages:
+        st.session_state[page_key] = 1
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
+    with c1:
+        by = st.selectbox(t("dd.sort", lang), options, key=sort_key,
+                          format_func=lambda v: names.get(v, t("dd.sort_default", lang)))
+    with c2:
+        desc = st.toggle(t("dd.descending", lang), key=desc_key, disabled=not by)
+    with c3:
+        page = st.number_input(t("dd.page", lang), min_value=1, max_value=n_pages, step=1, key=page_key,
+                               disabled=n_pages == 1)
+    rows = sort_rows(df, by or None, bool(desc))
+    shown = page_of(rows, page, page_size)
+    first = (min(max(1, int(page)), n_pages) - 1) * page_size
+    with c4:
+        st.caption(t("dd.rows", lang, first=first + 1, last=first + len(shown), n=len(rows), pages=n_pages))
+    view = shown[[c.name for c in columns]].copy()
+    for c in columns:  # show blanks as a dash / an empty cell, not "None"
+        if c.kind == "text":
+            view[c.name] = view[c.name].astype(object).where(view[c.name].notna(), t(c.blank, lang) if c.blank
+                                                              else "—")
+        elif c.kind == "date":  # ISO text sorts like the date and leaves a missing date blank
+            view[c.name] = [fmt_date(v) if hasattr(v, "isoformat") and not pd.isna(v) else "" for v in view[c.name]]
+    st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
+                 column_config={c.name: _column_config(c, lang) for c in columns},
+                 height=min(36 + 35 * len(view), 36 + 35 * 15))
+    download_buttons(display_frame(rows, columns, lang), file_stem, key=f"{key}_dl",
+                     csv_label=t("dl.csv", lang), excel_label=t("dl.excel", lang))
+    return rows
