@@ -35,6 +35,24 @@ class Sql:
     def run(self, cur, sql: str) -> pd.DataFrame:
         return cur.execute(sql, self.params).df()
 
+    def run_on(self, con, sql: str) -> pd.DataFrame:
+        """Run on a cursor of its own (a DuckDB connection is not thread-safe; cursors are)."""
+        cur = con.cursor()
+        try:
+            return self.run(cur, sql)
+        finally:
+            cur.close()
+
+
+def empty_frame(cols: dict[str, str]) -> pd.DataFrame:
+    """A frame with these columns and dtypes and no rows (what a series returns out of scope)."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
+
+
+def pillar_excluded(filters: Filters, pillar: str) -> bool:
+    """True when pillars are chosen and `pillar` is not among them (the KPI's domain is out of scope)."""
+    return bool(filters.pillars) and pillar not in filters.pillars
+
 
 def periods_cte(q: Sql, periods: Sequence[Period], previous: Sequence[Period] | None = None) -> str:
     """`periods(period, p_start, p_end[, p_prev_start, p_prev_end])` as a CTE body."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.contract import OUTCOMES
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import PILLAR_OF_CASE_KIND
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -55,20 +55,7 @@ def _disputes(cur, req: Request) -> pd.DataFrame:
 # pillar filter leaves 社会治理 out.
 
 
-def _out_of_scope(filters: Filters) -> bool:
-    return bool(filters.pillars) and DISPUTE_PILLAR not in filters.pillars
 
-
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
-
-
-def _empty(cols: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
 def _cte(q: Sql, filters: Filters) -> str:
@@ -91,8 +78,8 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
     restricted to the category. Sorted by disputes_handled (descending)."""
     cols = {"category": "str", "disputes_handled": "int64", "closed": "int64", "with_outcome": "int64",
             "succeeded": "int64", "mediation_success_rate": "float64", "dispute_days_median": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, DISPUTE_PILLAR):
+        return empty_frame(cols)
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
@@ -103,7 +90,7 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
                quantile_cont(days, 0.5) FILTER (WHERE closed_in AND NOT referred) AS dispute_days_median
         FROM c WHERE opened_in OR closed_in
         GROUP BY ALL ORDER BY disputes_handled DESC, closed DESC, category"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["mediation_success_rate"] = ratio(df["succeeded"], df["with_outcome"])
     df["dispute_days_median"] = df["dispute_days_median"].astype("float64")
     return df[list(cols)]
@@ -112,13 +99,13 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
 def outcomes(con, filters: Filters) -> pd.DataFrame:
     """Mediation outcomes of the disputes closed in the period (the denominator of 调解成功率): columns
     outcome, cases — 调解成功, 调解不成功, 转交 always present (in that order), then any other outcome."""
-    if _out_of_scope(filters):
-        return _empty({"outcome": "str", "cases": "int64"})
+    if pillar_excluded(filters, DISPUTE_PILLAR):
+        return empty_frame({"outcome": "str", "cases": "int64"})
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
         SELECT outcome, count(*) AS cases FROM c WHERE closed_in AND outcome IS NOT NULL GROUP BY ALL"""
-    got = _run(con, q, sql)
+    got = q.run_on(con, sql)
     order = [o for o in OUTCOMES if o not in set(got["outcome"])]
     df = pd.concat([got, pd.DataFrame({"outcome": order, "cases": 0})], ignore_index=True)
     rank = {o: n for n, o in enumerate(OUTCOMES)}
@@ -131,13 +118,13 @@ def outcomes(con, filters: Filters) -> pd.DataFrame:
 def days_histogram(con, filters: Filters) -> pd.DataFrame:
     """Days to resolve (化解天数): columns days, cases, over the disputes closed in the period and not referred
     (the rows of 化解天数中位数), one row per day count present, ascending."""
-    if _out_of_scope(filters):
-        return _empty({"days": "int64", "cases": "int64"})
+    if pillar_excluded(filters, DISPUTE_PILLAR):
+        return empty_frame({"days": "int64", "cases": "int64"})
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
         SELECT days, count(*) AS cases FROM c WHERE closed_in AND NOT referred GROUP BY ALL ORDER BY days"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def case_list(con, filters: Filters) -> pd.DataFrame:
@@ -150,8 +137,8 @@ def case_list(con, filters: Filters) -> pd.DataFrame:
     """
     cols = ["case_id", "category", "source", "community", "compound", "opened_on", "closed_on", "status",
             "outcome", "days", "summary"]
-    if _out_of_scope(filters):
-        return _empty({c: "object" for c in cols})
+    if pillar_excluded(filters, DISPUTE_PILLAR):
+        return empty_frame({c: "object" for c in cols})
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
@@ -160,7 +147,7 @@ def case_list(con, filters: Filters) -> pd.DataFrame:
                CASE WHEN closed_on <= $end THEN outcome END AS outcome,
                CASE WHEN closed_on <= $end THEN days END AS days, summary
         FROM c WHERE opened_in OR closed_in ORDER BY opened_on DESC, case_id"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     for col in ("opened_on", "closed_on"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df[cols]

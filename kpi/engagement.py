@@ -37,13 +37,6 @@ def _engagement(cur, req: Request) -> pd.DataFrame:
 # Same rows as the KPIs above: activities in the period, scope and pillar filter.
 
 
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
-
 
 def _in_period(q: Sql, filters: Filters, alias: str = "a") -> str:
     return (f"{alias}.date BETWEEN {q.p('start', filters.start)} AND {q.p('end', filters.end)} "
@@ -67,7 +60,7 @@ def by_type(con, filters: Filters) -> pd.DataFrame:
                sum(n)::BIGINT AS activities, sum(p)::BIGINT AS participants
         FROM (SELECT *, row_number() OVER (PARTITION BY activity_type ORDER BY pillar) AS rank FROM t)
         GROUP BY activity_type ORDER BY participants DESC, activities DESC, activity_type"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def partners(con, filters: Filters) -> pd.DataFrame:
@@ -95,7 +88,7 @@ def partners(con, filters: Filters) -> pd.DataFrame:
                count(DISTINCT community) FILTER (WHERE in_period) AS communities,
                max(date) AS last_date
         FROM a GROUP BY partner ORDER BY activities DESC, participants DESC, last_date DESC, partner"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def compound_month(con, filters: Filters) -> pd.DataFrame:
@@ -131,7 +124,7 @@ def compound_month(con, filters: Filters) -> pd.DataFrame:
         FROM x CROSS JOIN m
         LEFT JOIN a ON a.community = x.community AND a.compound = x.compound AND a.month = m.month
         ORDER BY x.community, x.compound, m.month"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["month"] = pd.to_datetime(df["month"]).dt.date
     df["participants_per_100_households"] = ratio(df["participants"], df["households"])
     return df
@@ -146,6 +139,6 @@ def activity_list(con, filters: Filters) -> pd.DataFrame:
                nullif(trim(a.partner), '') AS partner, a.participants, a.volunteers
         FROM activities a WHERE {_in_period(q, filters)}
         ORDER BY a.date DESC, a.activity_id"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df

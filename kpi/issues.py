@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import Sql, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import PILLAR_OF_CASE_KIND
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -81,16 +81,6 @@ BREAKDOWNS = ("category", "source")
 CASE_LISTS = ("overdue", "open", "opened", "closed")
 
 
-def _out_of_scope(filters: Filters) -> bool:
-    return bool(filters.pillars) and ISSUE_PILLAR not in filters.pillars
-
-
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
 
 
 def _cases_cte(q: Sql, filters: Filters, targets) -> str:
@@ -140,7 +130,7 @@ def breakdown(con, filters: Filters, by: str = "category", targets=None) -> pd.D
         raise ValueError(f"by must be one of {BREAKDOWNS}, got {by!r}")
     cols = [by, "cases_opened", "cases_closed", "open_backlog", "overdue_backlog", "on_time_rate",
             "satisfaction_rate", "resolution_days_median"]
-    if _out_of_scope(filters):
+    if pillar_excluded(filters, ISSUE_PILLAR):
         return pd.DataFrame({c: pd.Series(dtype="str" if c == by else "float64") for c in cols})
     q = Sql()
     key = "nullif(trim(source), '')" if by == "source" else "category"
@@ -158,7 +148,7 @@ def breakdown(con, filters: Filters, by: str = "category", targets=None) -> pd.D
                quantile_cont(days, 0.5) FILTER (WHERE closed_in) AS resolution_days_median
         FROM c WHERE opened_in OR closed_in OR open_at_end
         GROUP BY ALL ORDER BY cases_opened DESC, cases_closed DESC, {by} NULLS LAST"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["on_time_rate"] = ratio(df["on_time"], df["cases_closed"])
     df["satisfaction_rate"] = ratio(df["satisfied"], df["rated"])
     df["resolution_days_median"] = df["resolution_days_median"].astype("float64")
@@ -168,7 +158,7 @@ def breakdown(con, filters: Filters, by: str = "category", targets=None) -> pd.D
 def days_to_close(con, filters: Filters) -> pd.DataFrame:
     """Distribution of days to close: columns days, cases (requests closed in the period, transferred
     excluded — the rows of 办结天数中位数 / 90分位), one row per day count present, ascending."""
-    if _out_of_scope(filters):
+    if pillar_excluded(filters, ISSUE_PILLAR):
         return pd.DataFrame({"days": pd.Series(dtype="int64"), "cases": pd.Series(dtype="int64")})
     q = Sql()
     sql = f"""
@@ -178,14 +168,14 @@ def days_to_close(con, filters: Filters) -> pd.DataFrame:
           AND c.closed_on BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}
           AND {fact_scope(q, filters, "c")}
         GROUP BY ALL ORDER BY days"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def backlog_aging(con, filters: Filters, targets=None) -> pd.DataFrame:
     """The open backlog at the period's end by age: columns bucket ('0–7', '8–30', '31–90', '>90' days since
     registration, in that order, all present), cases, overdue. Sums equal open_backlog / overdue_backlog."""
     buckets = pd.DataFrame({"bucket": [b for b, _, _ in AGING_BUCKETS]})
-    if _out_of_scope(filters):
+    if pillar_excluded(filters, ISSUE_PILLAR):
         return buckets.assign(cases=pd.Series(dtype="int64"), overdue=pd.Series(dtype="int64")).iloc[0:0]
     q = Sql()
     sql = f"""
@@ -193,7 +183,7 @@ def backlog_aging(con, filters: Filters, targets=None) -> pd.DataFrame:
         SELECT {_bucket(q)} AS bucket,
                count(*) AS cases, count(*) FILTER (WHERE age > sla_days) AS overdue
         FROM c WHERE open_at_end GROUP BY ALL"""
-    df = buckets.merge(_run(con, q, sql), on="bucket", how="left")
+    df = buckets.merge(q.run_on(con, sql), on="bucket", how="left")
     for col in ("cases", "overdue"):
         df[col] = df[col].fillna(0).astype("int64")
     return df
@@ -216,7 +206,7 @@ def case_list(con, filters: Filters, which: str = "overdue", targets=None) -> pd
         raise ValueError(f"which must be one of {CASE_LISTS}, got {which!r}")
     cols = ["case_id", "category", "source", "community", "compound", "opened_on", "closed_on", "status", "days",
             "sla_days", "overdue", "bucket", "satisfaction", "summary"]
-    if _out_of_scope(filters):
+    if pillar_excluded(filters, ISSUE_PILLAR):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     q = Sql()
     where = {"overdue": "open_at_end AND age > sla_days", "open": "open_at_end", "opened": "opened_in",
@@ -230,7 +220,7 @@ def case_list(con, filters: Filters, which: str = "overdue", targets=None) -> pd
                open_at_end AND age > sla_days AS overdue,
                CASE WHEN open_at_end THEN {_bucket(q)} END AS bucket, satisfaction, summary
         FROM c WHERE {where} ORDER BY {order}"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     for col in ("opened_on", "closed_on"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df[cols]

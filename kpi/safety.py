@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
 from kpi.filters import Filters, quarter_of
@@ -70,20 +70,7 @@ def _visits(cur, req: Request) -> pd.DataFrame:
 HAZARD_PILLAR = CATALOGUE["hazards_found"].pillar
 
 
-def _out_of_scope(filters: Filters) -> bool:
-    return bool(filters.pillars) and HAZARD_PILLAR not in filters.pillars
 
-
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
-
-
-def _empty(cols: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
 def _cte(q: Sql, filters: Filters) -> str:
@@ -109,7 +96,7 @@ def hazard_flow(con, filters: Filters) -> pd.DataFrame:
 
     months = [s.replace(day=1) for s, _ in month_periods(filters)]
     base = pd.DataFrame({"month": months})
-    if _out_of_scope(filters):
+    if pillar_excluded(filters, HAZARD_PILLAR):
         return base.assign(hazards_found=0, hazards_fixed=0, hazard_fix_rate=0.0).iloc[0:0]
     q = Sql()
     sql = f"""
@@ -118,7 +105,7 @@ def hazard_flow(con, filters: Filters) -> pd.DataFrame:
             FROM c WHERE found_in GROUP BY ALL
         UNION ALL
         SELECT date_trunc('month', closed_on)::DATE, 0, count(*) FROM c WHERE fixed_in GROUP BY ALL"""
-    got = _run(con, q, sql)
+    got = q.run_on(con, sql)
     got["month"] = pd.to_datetime(got["month"]).dt.date
     got = got.groupby("month", as_index=False)[["hazards_found", "hazards_fixed"]].sum()
     df = base.merge(got, on="month", how="left")
@@ -135,8 +122,8 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
     category. Sorted by hazards_found (descending)."""
     cols = {"category": "str", "hazards_found": "int64", "found_counted": "int64", "found_fixed": "int64",
             "hazard_fix_rate": "float64", "hazards_fixed": "int64", "hazard_fix_days_median": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, HAZARD_PILLAR):
+        return empty_frame(cols)
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
@@ -147,7 +134,7 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
                quantile_cont(days, 0.5) FILTER (WHERE fixed_in) AS hazard_fix_days_median
         FROM c WHERE found_in OR fixed_in
         GROUP BY ALL ORDER BY hazards_found DESC, hazards_fixed DESC, category"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["hazard_fix_rate"] = ratio(df["found_fixed"], df["found_counted"])
     df["hazard_fix_days_median"] = df["hazard_fix_days_median"].astype("float64")
     return df[list(cols)]
@@ -156,13 +143,13 @@ def breakdown(con, filters: Filters) -> pd.DataFrame:
 def fix_days_histogram(con, filters: Filters) -> pd.DataFrame:
     """Days to fix (整改天数): columns days, cases, over the hazards fixed in the period (transferred
     excluded; the rows of 整改天数中位数), one row per day count present, ascending."""
-    if _out_of_scope(filters):
-        return _empty({"days": "int64", "cases": "int64"})
+    if pillar_excluded(filters, HAZARD_PILLAR):
+        return empty_frame({"days": "int64", "cases": "int64"})
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
         SELECT days, count(*) AS cases FROM c WHERE fixed_in GROUP BY ALL ORDER BY days"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def hazard_list(con, filters: Filters) -> pd.DataFrame:
@@ -171,8 +158,8 @@ def hazard_list(con, filters: Filters) -> pd.DataFrame:
     `closed_on` and `days` are None for a hazard fixed after the period; `status` is as stored."""
     cols = ["case_id", "category", "source", "community", "compound", "opened_on", "closed_on", "status",
             "days", "summary"]
-    if _out_of_scope(filters):
-        return _empty({c: "object" for c in cols})
+    if pillar_excluded(filters, HAZARD_PILLAR):
+        return empty_frame({c: "object" for c in cols})
     q = Sql()
     sql = f"""
         WITH {_cte(q, filters)}
@@ -180,7 +167,7 @@ def hazard_list(con, filters: Filters) -> pd.DataFrame:
                CASE WHEN closed_on <= $end THEN closed_on END AS closed_on, status,
                CASE WHEN closed_on <= $end THEN days END AS days, summary
         FROM c WHERE found_in OR fixed_in ORDER BY opened_on DESC, case_id"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     for col in ("opened_on", "closed_on"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df[cols]
@@ -210,8 +197,8 @@ def visit_coverage_by_quarter(con, filters: Filters, min_quarters: int = 4) -> p
     quarters = coverage_quarters(filters, min_quarters)
     cols = {"quarter": "object", "quarter_end": "object", "community": "str", "visit_coverage": "float64",
             "missed": "object"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, HAZARD_PILLAR):
+        return empty_frame(cols)
     df = compute(con, filters, quarters, ["visit_coverage"], by="community")
     df = df.rename(columns={"value": "visit_coverage"}).drop(columns="kpi_id")
     df.insert(0, "quarter", [quarters[i][0] for i in df["period"]])

@@ -63,13 +63,6 @@ def services_by_type(con, filters: Filters) -> pd.DataFrame:
 SERVICE_KINDS = ("convenience", "repair")
 
 
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
-
 
 def _service_rows(q: Sql, filters: Filters) -> str:
     """`s`: the service activities in scope with their `kind`.
@@ -99,7 +92,7 @@ def service_summary(con, filters: Filters) -> pd.DataFrame:
         SELECT kind, activity_type, count(*) AS activities, coalesce(sum(services), 0)::DOUBLE AS services,
                count(DISTINCT nullif(trim(partner), '')) AS partners, max(date) AS last_date
         FROM s GROUP BY ALL ORDER BY kind, services DESC, activities DESC, activity_type"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["last_date"] = pd.to_datetime(df["last_date"]).dt.date
     return df
 
@@ -116,7 +109,7 @@ def services_monthly(con, filters: Filters, kind: str | None = None) -> pd.DataF
         SELECT date_trunc('month', date)::DATE AS month, kind, activity_type, count(*) AS activities,
                coalesce(sum(services), 0)::DOUBLE AS services
         FROM s {only} GROUP BY ALL ORDER BY month, kind, activity_type"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["month"] = pd.to_datetime(df["month"]).dt.date
     return df
 
@@ -130,7 +123,7 @@ def providers(con, filters: Filters) -> pd.DataFrame:
         SELECT nullif(trim(partner), '') AS partner, kind, activity_type, count(*) AS activities,
                coalesce(sum(services), 0)::DOUBLE AS services
         FROM s GROUP BY ALL ORDER BY activities DESC, partner NULLS LAST, activity_type"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def teams(con, filters: Filters) -> pd.DataFrame:
@@ -145,7 +138,7 @@ def teams(con, filters: Filters) -> pd.DataFrame:
         FROM s JOIN volunteer_hours h ON h.activity_id = s.activity_id
         LEFT JOIN volunteers v ON v.volunteer_id = h.volunteer_id
         GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, activity_type"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def service_list(con, filters: Filters) -> pd.DataFrame:
@@ -157,6 +150,6 @@ def service_list(con, filters: Filters) -> pd.DataFrame:
         SELECT activity_id, date, community, compound, max(kind) AS kind, activity_type, title,
                nullif(trim(partner), '') AS partner, services, volunteers
         FROM s GROUP BY ALL ORDER BY date DESC, activity_id"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df

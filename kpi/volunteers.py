@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, community_scope, periods_cte, ratio
+from kpi._sql import Sql, community_scope, empty_frame, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -91,20 +91,7 @@ VOLUNTEER_PILLAR = CATALOGUE["active_volunteers"].pillar
 _QTY_RE = r"\s*[×xX*＊]\s*([0-9]+)\s*$"
 
 
-def _out_of_scope(filters: Filters) -> bool:
-    return bool(filters.pillars) and VOLUNTEER_PILLAR not in filters.pillars
 
-
-def _run(con, q: Sql, sql: str) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return q.run(cur, sql)
-    finally:
-        cur.close()
-
-
-def _empty(cols: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
 
 def _v(q: Sql, filters: Filters) -> str:
@@ -118,8 +105,8 @@ def redemption_items(con, filters: Filters) -> pd.DataFrame:
     (ledger rows), quantity (items handed out: n from "×n", else 1), points. Sums of points equal
     积分兑换. Sorted by quantity (descending)."""
     cols = {"item": "str", "redemptions": "int64", "quantity": "int64", "points": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, VOLUNTEER_PILLAR):
+        return empty_frame(cols)
     q = Sql()
     sql = f"""
         WITH {_v(q, filters)},
@@ -133,7 +120,7 @@ def redemption_items(con, filters: Filters) -> pd.DataFrame:
         SELECT nullif(item, '') AS item, count(*) AS redemptions, sum(n)::BIGINT AS quantity,
                sum(points)::DOUBLE AS points
         FROM r GROUP BY ALL ORDER BY quantity DESC, points DESC, item NULLS LAST"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)
 
 
 def teams(con, filters: Filters) -> pd.DataFrame:
@@ -143,8 +130,8 @@ def teams(con, filters: Filters) -> pd.DataFrame:
     and points awarded KPIs."""
     cols = {"team": "str", "registered": "int64", "active": "int64", "party_active": "int64",
             "party_share": "float64", "hours": "float64", "points": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, VOLUNTEER_PILLAR):
+        return empty_frame(cols)
     q = Sql()
     sql = f"""
         WITH {_v(q, filters)},
@@ -162,7 +149,7 @@ def teams(con, filters: Filters) -> pd.DataFrame:
                coalesce(act.points, 0)::DOUBLE AS points
         FROM reg FULL JOIN act ON reg.team IS NOT DISTINCT FROM act.team
         ORDER BY hours DESC, active DESC, team NULLS LAST"""
-    df = _run(con, q, sql)
+    df = q.run_on(con, sql)
     df["party_share"] = ratio(df["party_active"], df["active"])
     return df[list(cols)]
 
@@ -180,8 +167,8 @@ def retention_cohorts(con, filters: Filters, min_quarters: int = 4, max_quarters
 
     cols = {"cohort": "object", "size": "int64", "offset": "int64", "quarter": "object", "active": "int64",
             "retention": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, VOLUNTEER_PILLAR):
+        return empty_frame(cols)
     quarters = coverage_quarters(filters, min_quarters)[-max_quarters:]
     q = Sql()
     sql = f"""
@@ -195,7 +182,7 @@ def retention_cohorts(con, filters: Filters, min_quarters: int = 4, max_quarters
         FROM first f JOIN act a USING (volunteer_id)
         WHERE f.cohort >= $first_q
         GROUP BY ALL"""
-    got = _run(con, q, sql)
+    got = q.run_on(con, sql)
     starts = [s for s, _ in quarters]
     got["cohort"] = pd.to_datetime(got["cohort"]).dt.date
     got["quarter"] = pd.to_datetime(got["quarter"]).dt.date
@@ -215,8 +202,8 @@ def service_summary(con, filters: Filters) -> pd.DataFrame:
     service, records, volunteers (distinct people, a count only), hours, points. Sorted by hours."""
     cols = {"team": "str", "service": "str", "records": "int64", "volunteers": "int64", "hours": "float64",
             "points": "float64"}
-    if _out_of_scope(filters):
-        return _empty(cols)
+    if pillar_excluded(filters, VOLUNTEER_PILLAR):
+        return empty_frame(cols)
     q = Sql()
     sql = f"""
         WITH {_v(q, filters)}
@@ -226,4 +213,4 @@ def service_summary(con, filters: Filters) -> pd.DataFrame:
         FROM volunteer_hours h JOIN v USING (volunteer_id)
         WHERE h.date BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}
         GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, service NULLS LAST"""
-    return _run(con, q, sql)
+    return q.run_on(con, sql)

@@ -25,6 +25,24 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def con(demo_db: Path):
+    """A read-only connection to the demo warehouse."""
+    from etl.warehouse import open_read_only
+
+    c = open_read_only(demo_db)
+    yield c
+    c.close()
+
+
+@pytest.fixture()
+def downloads(monkeypatch: pytest.MonkeyPatch):
+    """Every frame a page hands to its download buttons (key → frame), recorded instead of drawn."""
+    from tests.domain_page_helpers import record_downloads
+
+    return record_downloads(monkeypatch)
+
+
 @pytest.fixture()
 def gov_db_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the app (GOV_DB) at the demo warehouse."""

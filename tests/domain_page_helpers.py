@@ -8,7 +8,6 @@ from datetime import date
 import pandas as pd
 
 import kpi
-from etl.warehouse import open_read_only
 from tests.ui_helpers import all_text, assert_clean, run_app
 from ui import drilldown as dd
 from ui.format import fmt_kpi
@@ -18,13 +17,6 @@ NANWAN = "南湾社区"
 EMPTY_QUERY = {"period": "2021Q1"}  # before the demo data begins (2021-07-01)
 EMPTY_TEXT = "该范围内暂无数据"
 ROWS = re.compile(r"第 (\d+)–(\d+) 条，共 (\d+) 条（(\d+) 页）")
-
-
-def connection(demo_db):
-    """For a module-scoped `con` fixture: a read-only connection to the demo warehouse."""
-    c = open_read_only(demo_db)
-    yield c
-    c.close()
 
 
 def record_downloads(monkeypatch) -> dict[str, pd.DataFrame]:

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 import kpi
-from etl.warehouse import open_read_only
 from kpi import scorecard, series
 from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
 from ui.format import fmt_change, fmt_kpi
@@ -18,12 +17,6 @@ pytestmark = pytest.mark.usefixtures("app_env")
 Q3_2026 = (date(2026, 7, 1), date(2026, 9, 30))
 Q1_2024 = (date(2024, 1, 1), date(2024, 3, 31))
 
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = open_read_only(demo_db)
-    yield c
-    c.close()
 
 
 def cards(at) -> dict[str, tuple[str, str]]:

@@ -17,7 +17,6 @@ from PIL import Image, PdfParser
 
 import kpi
 from briefing import build, exports, figures, render
-from etl.warehouse import open_read_only
 from kpi import Filters
 from kpi.scorecard import evaluate
 from tests.conftest import ROOT
@@ -30,12 +29,6 @@ needs_chromium = pytest.mark.skipif(
     reason="Chromium not found (/usr/bin/chromium): install Debian's chromium to test PNG/PDF/PPTX rendering",
 )
 
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = open_read_only(demo_db)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import pytest
 
 import kpi
 from briefing import BriefingError, Quarter, available_quarters, build, default_quarter
-from etl.warehouse import open_read_only
 from kpi import Filters
 from kpi.scorecard import evaluate
 from tests.conftest import ROOT
@@ -23,12 +22,6 @@ QUARTERS = ("2024Q1", "2025Q2", "2026Q3")
 SCOPES = (None, "南湾社区")
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = open_read_only(demo_db)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

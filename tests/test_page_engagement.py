@@ -16,10 +16,8 @@ from tests.domain_page_helpers import (
     assert_cards,
     assert_empty_scope,
     chip_buttons,
-    connection,
     drill_state,
     open_page,
-    record_downloads,
     row_count,
     same_rows,
 )
@@ -31,14 +29,6 @@ pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("engagement")]
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    yield from connection(demo_db)
-
-
-@pytest.fixture()
-def downloads(monkeypatch):
-    return record_downloads(monkeypatch)
 
 
 def test_default_scope(con, downloads):

@@ -16,10 +16,8 @@ from tests.domain_page_helpers import (
     assert_cards,
     assert_empty_scope,
     chip_buttons,
-    connection,
     drill_state,
     open_page,
-    record_downloads,
     row_count,
 )
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
@@ -29,14 +27,6 @@ IDS = [k.id for k in kpi.kpis_for("volunteers")]
 VOLUNTEER_ID = re.compile(r"\b[A-Z]{2}-V\d{3,}\b")  # the demo ledgers' volunteer ids (NW-V0068 …)
 
 
-@pytest.fixture(scope="module")
-def con(demo_db):
-    yield from connection(demo_db)
-
-
-@pytest.fixture()
-def downloads(monkeypatch):
-    return record_downloads(monkeypatch)
 
 
 def assert_no_personal_data(at, downloaded) -> None:
