@@ -36,10 +36,13 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 
-bench: $(VENV)/.runtime-installed $(DB)
+# Speed measurements, each printed as a ratio against a reference run in the same process.
+bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/etl_bench.py
-	-for b in bench/kpi_bench.py bench/overview_bench.py bench/briefing_bench.py; do \
-		[ -f $$b ] && $(PY) $$b --db $(DB); done
+	$(PY) bench/kpi_bench.py $(DB)
+	$(PY) bench/overview_bench.py $(DB)
+	$(PY) bench/pages_bench.py $(DB)
+	$(PY) bench/briefing_bench.py --db $(DB)
 
 clean:
 	rm -rf build artifacts .pytest_cache

@@ -40,6 +40,14 @@ Series (`kpi.series`, domain modules)
     `series.monthly_by_pillar(con, filters)` → month, pillar, activities, participants.
     `series.monthly(con, filters, ids, by=None)` → month, [community,] kpi_id, value.
     `services.services_by_type(con, filters)` → activity_type, activities, services.
+    Domain pages' series and detail lists live beside their KPIs (each documented there):
+    `engagement.by_type/partners/compound_month/activity_list`,
+    `issues.breakdown/days_to_close/backlog_aging/case_list`,
+    `disputes.breakdown/outcomes/days_histogram/case_list`,
+    `safety.hazard_flow/breakdown/fix_days_histogram/hazard_list/coverage_quarters/visit_coverage_by_quarter`,
+    `services.service_summary/services_monthly/providers/teams/service_list`,
+    `volunteers.redemption_items/teams/retention_cohorts/service_summary`.
+    Helpers shared by the modules: `kpi._sql` (Sql, run_on, empty_frame, pillar_excluded, …).
 
 Scorecard (`kpi.scorecard`, `kpi.targets`; rules in kpi/scorecard.py's docstring)
     `scorecard(con, filters, targets=None)` → community, rank, score,
