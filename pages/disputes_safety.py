@@ -18,15 +18,9 @@ scope = ui.scope_words(view, ui.choices())
 DISPUTES, HAZARDS = "disputes", "hazards"  # one drill-down per list
 d_drill, h_drill = dd.local(DISPUTES, f), dd.local(HAZARDS, f)
 ids = [k.id for k in kpi.kpis_for("disputes")] + [k.id for k in kpi.kpis_for("safety")]
-pillar = kpi.CATALOGUE["disputes_handled"].pillar
 
 # ---------------------------------------------------------------- KPI cards
-cmp = ui.query(kpi.compare, f, ids=ids)
-if f.pillars and pillar not in f.pillars:
-    ui.empty_state(ui.tr("page.pillar_out", pillar=ui.pillar_name(pillar, lg)))
-elif ui.scope_is_empty(cmp):
-    ui.empty_state()
-ui.kpi_cards(ids, compare=cmp, columns=4)
+cmp = ui.domain_cards(ids, columns=4, pillar_of="disputes_handled")
 current = dict(zip(cmp["kpi_id"], cmp["current"], strict=True))
 monthly = ui.query(series.monthly, f, ["disputes_handled", "mediation_success_rate", "visit_coverage"])
 

@@ -20,10 +20,7 @@ drill = dd.local(PAGE, f)
 ids = [k.id for k in kpi.kpis_for("engagement")]
 
 # ---------------------------------------------------------------- KPI cards
-cmp = ui.query(kpi.compare, f, ids=ids)
-if ui.scope_is_empty(cmp):
-    ui.empty_state()
-ui.kpi_cards(ids, compare=cmp, columns=3)
+cmp = ui.domain_cards(ids, columns=3)
 
 # ---------------------------------------------------------------- by month and pillar
 st.subheader(ui.tr("eng.monthly"), anchor=False)

@@ -18,15 +18,9 @@ f = view.filters
 scope = ui.scope_words(view, ui.choices())
 drill = dd.local(PAGE, f)
 ids = [k.id for k in kpi.kpis_for("issues")]
-pillar = kpi.CATALOGUE["cases_opened"].pillar
 
 # ---------------------------------------------------------------- KPI cards
-cmp = ui.query(kpi.compare, f, ids=ids)
-if f.pillars and pillar not in f.pillars:
-    ui.empty_state(ui.tr("page.pillar_out", pillar=ui.pillar_name(pillar, lg)))
-elif ui.scope_is_empty(cmp):
-    ui.empty_state()
-ui.kpi_cards(ids, compare=cmp, columns=3)
+cmp = ui.domain_cards(ids, columns=3, pillar_of="cases_opened")
 current = dict(zip(cmp["kpi_id"], cmp["current"], strict=True))
 
 # ---------------------------------------------------------------- flow and rates by month

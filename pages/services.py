@@ -18,15 +18,9 @@ f = view.filters
 scope = ui.scope_words(view, ui.choices())
 drill = dd.local(PAGE, f)
 ids = [k.id for k in kpi.kpis_for("services")]
-pillar = kpi.CATALOGUE["convenience_services"].pillar
 
 # ---------------------------------------------------------------- KPI cards
-cmp = ui.query(kpi.compare, f, ids=ids)
-if f.pillars and pillar not in f.pillars:
-    st.info(ui.tr("svc.pillar_out", pillar=ui.pillar_name(pillar, lg)), icon="ℹ️")
-elif ui.scope_is_empty(cmp):
-    ui.empty_state()
-ui.kpi_cards(ids, compare=cmp, columns=2)
+cmp = ui.domain_cards(ids, columns=2, pillar_of="convenience_services", out_key="svc.pillar_out")
 
 # ---------------------------------------------------------------- by type and month
 left, right = st.columns(2, gap="large")

@@ -50,6 +50,30 @@ def gov_db_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return demo_db
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`); skipped when it is missing."""
+    from tests.ui_helpers import CHROMIUM_ARGS
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium not found at /usr/bin/chromium: install Debian's chromium package to run browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright python package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path):
+    """A fresh `streamlit run app.py` on the demo warehouse for each test module; yields its URL."""
+    from tests.ui_helpers import streamlit_server
+
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
 def chromium_path() -> str | None:
     for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if os.path.exists(p):

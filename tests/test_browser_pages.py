@@ -13,12 +13,10 @@ import time
 
 import pytest
 
-from tests.conftest import chromium_path
-from tests.ui_helpers import CHROMIUM_ARGS, ROOT, streamlit_server
+from tests.ui_helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = chromium_path()
 ARTIFACTS = ROOT / "artifacts"
 EXCEPTION = '[data-testid="stException"]'
 CHART = '[data-testid="stPlotlyChart"]'
@@ -28,21 +26,8 @@ PAGES = {"engagement": 3, "issues": 6, "disputes_safety": 9, "services": 4, "vol
 ROWS = re.compile(r"第 \d+–\d+ 条，共 (\d+) 条")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Chromium not found at /usr/bin/chromium: install Debian's chromium package to run browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright python package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
-@pytest.fixture(scope="module")
-def server(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
 
 
 @pytest.fixture()

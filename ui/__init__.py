@@ -52,6 +52,8 @@ Text (`ui.labels`, `ui.format`)
 Components (`ui.components`)
     `kpi_cards(ids, compare=None, columns=4)` — cards with value, change vs the
         previous period and vs a year earlier, coloured by the KPI's direction.
+    `domain_cards(ids, columns=3, pillar_of=None, out_key=…) -> compare frame` — the cards
+        that open a domain page, with its out-of-pillar / empty-scope note.
     `empty_state(message=None)`, `scope_is_empty(compare_or_values_frame) -> bool`.
     `scorecard_table(table)` — sortable; selecting a row narrows to that community
         (widget key `scorecard_key(view)`).
@@ -81,7 +83,7 @@ from typing import Any
 # public name → module that defines it (the module is imported on first use)
 _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("ui.components", name) for name in (
-        "empty_state", "kpi_cards", "lang", "scope_is_empty", "scope_words", "scorecard_table", "tr",
+        "domain_cards", "empty_state", "kpi_cards", "lang", "scope_is_empty", "scope_words", "scorecard_table", "tr",
         "warnings_list")},
     **{name: ("ui.data", name) for name in ("connection", "query", "targets", "version", "warehouse_exists")},
     **{name: ("ui.format", name) for name in (

@@ -109,6 +109,24 @@ def scope_is_empty(compare: pd.DataFrame) -> bool:
     return bool((vals == 0).all())
 
 
+def domain_cards(ids: Sequence[str], columns: int = 3, pillar_of: str | None = None,
+                 out_key: str = "page.pillar_out") -> pd.DataFrame:
+    """The KPI cards that open a domain page, with the page's scope note; returns the `kpi.compare` frame.
+
+    `pillar_of`: a KPI whose pillar is the page's; when the pillar filter leaves that pillar out,
+    the note `out_key` says so, otherwise an all-zero scope gets the standard empty note.
+    """
+    f = current_view().filters
+    cmp = data.query(kpi.compare, f, ids=list(ids))
+    pillar = CATALOGUE[pillar_of].pillar if pillar_of else None
+    if pillar and not in_scope(CATALOGUE[pillar_of], f):
+        empty_state(tr(out_key, pillar=pillar_name(pillar, lang())))
+    elif scope_is_empty(cmp):
+        empty_state()
+    kpi_cards(ids, compare=cmp, columns=columns)
+    return cmp
+
+
 # ---------------------------------------------------------------------- KPI cards
 
 
