@@ -9,7 +9,6 @@ PORT   ?= 8501
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
 # Re-install only when a requirements file changed.
 $(VENV)/.runtime-installed: requirements.txt | $(PY)
