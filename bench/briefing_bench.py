@@ -13,8 +13,6 @@ exports (PNG, PDF, PPTX, XLSX) of one briefing in under 15 s.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import tempfile
 import time
@@ -22,33 +20,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
+from bench.common import median_seconds  # noqa: E402
+from bench.common import warehouse as _warehouse  # noqa: E402
 
 TARGET_S = 15.0
 CASES = (("2024Q1", "南湾社区"), ("2026Q3", None))
 
 
+
+
+
 def _time(fn, repeat: int) -> float:
-    fn()  # warm-up
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
-
-
-def _warehouse(arg: str | None, tmp: str) -> Path:
-    path = Path(arg or os.environ.get("GOV_DB") or ROOT / "data" / "governance.duckdb")
-    if path.exists():
-        return path
-    from etl.demo import build_demo
-
-    print(f"{path} not found: building the demo warehouse in {tmp}")
-    db = Path(tmp) / "governance.duckdb"
-    report = build_demo(db, out_dir=Path(tmp) / "ledgers")
-    if report.exit_code != 0:
-        raise SystemExit("demo build failed")
-    return db
+    return median_seconds(fn, repeat, warmup=True)
 
 
 def main() -> int:

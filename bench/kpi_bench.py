@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
 import duckdb  # noqa: E402
 
 import kpi  # noqa: E402
+from bench.common import median_seconds  # noqa: E402
 from kpi import scorecard, series  # noqa: E402
 from kpi.filters import Filters, add_months, quarter_of  # noqa: E402
 from kpi.targets import load_targets  # noqa: E402
@@ -49,13 +47,9 @@ def _open(args) -> tuple[duckdb.DuckDBPyConnection, str]:
     return con, f"generated factory warehouse, scale {scale}{why}"
 
 
+
 def _time(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+    return median_seconds(fn, repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,14 +23,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import median_seconds  # noqa: E402
+from bench.common import warehouse as _warehouse  # noqa: E402
 
 QUERY_TARGET_MS = 300.0
 RERUN_TARGET_MS = 1000.0
@@ -51,28 +50,11 @@ def _quiet_stderr():
         os.close(devnull)
 
 
+
+
+
 def _time(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs) * 1000
-
-
-def _warehouse(arg: str | None) -> Path:
-    path = Path(arg or os.environ.get("GOV_DB") or ROOT / "data" / "governance.duckdb")
-    if path.exists():
-        return path
-    from etl.demo import build_demo
-
-    folder = Path(tempfile.mkdtemp(prefix="overview-bench-"))
-    db = folder / "governance.duckdb"
-    print(f"{path} not found: building the demo warehouse into {db} …", flush=True)
-    report = build_demo(db, out_dir=folder / "ledgers")
-    if report.exit_code != 0:
-        sys.exit(f"demo build failed (exit {report.exit_code})")
-    return db
+    return median_seconds(fn, repeat) * 1000
 
 
 def main() -> None:

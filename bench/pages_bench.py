@@ -27,17 +27,17 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
 import duckdb  # noqa: E402
 
 import kpi  # noqa: E402
+from bench.common import median_seconds  # noqa: E402
+from bench.common import warehouse as _warehouse  # noqa: E402
 from kpi import disputes, engagement, issues, safety, series, services, volunteers  # noqa: E402
 from kpi.filters import quarter_of  # noqa: E402
 from kpi.targets import load_targets  # noqa: E402
@@ -104,28 +104,7 @@ def page_queries(con, f, targets) -> dict[str, dict[str, callable]]:
     }
 
 
-def _time(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
 
-
-def _warehouse(arg: str | None) -> Path:
-    path = Path(arg or os.environ.get("GOV_DB") or ROOT / "data" / "governance.duckdb")
-    if path.exists():
-        return path
-    from etl.demo import build_demo
-
-    folder = Path(tempfile.mkdtemp(prefix="pages-bench-"))
-    db = folder / "governance.duckdb"
-    print(f"{path} not found: building the demo warehouse in {folder} …")
-    report = build_demo(db, out_dir=folder / "ledgers")
-    if report.exit_code != 0:
-        raise SystemExit("could not build the demo warehouse")
-    return db
 
 
 def _apptest_runs(db: Path, today: str, page: str, repeat: int) -> tuple[float, float]:
@@ -148,6 +127,10 @@ def _apptest_runs(db: Path, today: str, page: str, repeat: int) -> tuple[float, 
         at.run()
         warm.append(time.perf_counter() - t)
     return statistics.median(cold), statistics.median(warm)
+
+
+def _time(fn, repeat: int) -> float:
+    return median_seconds(fn, repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -254,6 +254,20 @@ def scope_communities(frames, f) -> pd.DataFrame:
     return c.rename(columns={"name": "community"})[["community", "households"]]
 
 
+def scope_activities(frames, f, period: bool = True) -> pd.DataFrame:
+    """Activity rows in the scope of `f` (communities, compounds, pillars), and in its period if `period`."""
+    a = frames["activities"]
+    if f.communities:
+        a = a[a["community"].isin(f.communities)]
+    if f.compounds:
+        a = a[a["compound"].isin(f.compounds)]
+    if f.pillars:
+        a = a[a["pillar"].isin(f.pillars)]
+    if period:
+        a = a[(a["date"] >= _ts(f.start)) & (a["date"] <= _ts(f.end))]
+    return a
+
+
 def reference(frames: dict[str, pd.DataFrame], f, targets) -> dict[str, float | None]:
     """Every catalogue KPI for filters `f` over the whole scope (None = no data)."""
     from kpi.catalogue import CATALOGUE
@@ -262,14 +276,7 @@ def reference(frames: dict[str, pd.DataFrame], f, targets) -> dict[str, float | 
     ps, pe = _ts(f.previous_period().start), _ts(f.previous_period().end)
     households = float(scope_communities(frames, f)["households"].sum())
 
-    a = frames["activities"]
-    if f.communities:
-        a = a[a["community"].isin(f.communities)]
-    if f.compounds:
-        a = a[a["compound"].isin(f.compounds)]
-    if f.pillars:
-        a = a[a["pillar"].isin(f.pillars)]
-    a = a[(a["date"] >= s) & (a["date"] <= e)]
+    a = scope_activities(frames, f)
     partner = a["partner"].where(a["partner"].notna(), "").astype(str).str.strip()
 
     c = frames["cases"]

@@ -20,7 +20,7 @@ import kpi
 from kpi import Filters, disputes, engagement, issues, safety, services, volunteers
 from kpi.series import month_periods
 from kpi.targets import Targets
-from tests.factories import build, random_frames, scope_communities
+from tests.factories import build, random_frames, scope_activities, scope_communities
 
 TARGETS = Targets(sla_default_days=30, sla_days={"房屋漏水": 45, "人车分流": 10})
 SOURCES = ["议事协商会", "敲门入户", "网格巡查", "12345热线", "居民来访", None]
@@ -71,19 +71,6 @@ def _ts(d: date) -> pd.Timestamp:
     return pd.Timestamp(d)
 
 
-def _acts(frames, f: Filters, period: bool = True) -> pd.DataFrame:
-    a = frames["activities"]
-    if f.communities:
-        a = a[a["community"].isin(f.communities)]
-    if f.compounds:
-        a = a[a["compound"].isin(f.compounds)]
-    if f.pillars:
-        a = a[a["pillar"].isin(f.pillars)]
-    if period:
-        a = a[(a["date"] >= _ts(f.start)) & (a["date"] <= _ts(f.end))]
-    return a
-
-
 def _cases(frames, f: Filters, kind: str) -> pd.DataFrame:
     c = frames["cases"]
     c = c[c["kind"] == kind]
@@ -122,7 +109,7 @@ def _volunteer_ids(frames, f: Filters) -> set[str]:
 @pytest.mark.parametrize("seed,i", CASES)
 def test_engagement_by_type_and_partners(seed, i):
     con, frames, f = _case(seed, i)
-    a = _acts(frames, f)
+    a = scope_activities(frames, f)
     got = engagement.by_type(con, f).set_index("activity_type")
     want = a.groupby("activity_type").agg(activities=("participants", "size"), participants=("participants", "sum"))
     assert sorted(got.index) == sorted(want.index)
@@ -135,7 +122,7 @@ def test_engagement_by_type_and_partners(seed, i):
     assert got["activities"].sum() == k["activities"] and got["participants"].sum() == k["participants"]
 
     p = engagement.partners(con, f).set_index("partner")
-    wide = _acts(frames, f, period=False)
+    wide = scope_activities(frames, f, period=False)
     wide = wide[(wide["date"] >= _ts(f.start) - pd.Timedelta(days=365)) & (wide["date"] <= _ts(f.end))]
     name = wide["partner"].where(wide["partner"].notna(), "").astype(str).str.strip()
     wide = wide.assign(partner=name)[name != ""]
@@ -162,7 +149,7 @@ def test_engagement_compound_month_heat(seed, i):
         comp = comp[comp["name"].isin(f.compounds)]
     months = [s.replace(day=1) for s, _ in month_periods(f)]
     assert len(got) == len(comp) * len(months)
-    a = _acts(frames, f)
+    a = scope_activities(frames, f)
     a = a[a["compound"].notna()]
     for _, r in got.iterrows():
         m0, m1 = pd.Timestamp(r["month"]), pd.Timestamp(r["month"]) + pd.offsets.MonthEnd(0)
@@ -180,7 +167,7 @@ def test_engagement_compound_month_heat(seed, i):
 def test_activity_list_is_the_scope(seed, i):
     con, frames, f = _case(seed, i)
     got = engagement.activity_list(con, f)
-    assert set(got["activity_id"]) == set(_acts(frames, f)["activity_id"]) and got["activity_id"].is_unique
+    assert set(got["activity_id"]) == set(scope_activities(frames, f)["activity_id"]) and got["activity_id"].is_unique
     assert list(got["date"]) == sorted(got["date"], reverse=True)
     assert len(got) == _kpis(con, f, ["activities"])["activities"]
 
@@ -358,7 +345,7 @@ def test_visit_coverage_by_quarter(seed, i):
         part = got[got["quarter"] == qs].set_index("community")
         for comm, v in want.items():
             assert close(part.loc[comm, "visit_coverage"], v)
-            a = _acts(frames, replace(qf, communities=(comm,)))
+            a = scope_activities(frames, replace(qf, communities=(comm,)))
             visited = a.loc[a["activity_type"] == "敲门入户", "households_visited"].fillna(0).sum()
             hh = scope_communities(frames, replace(qf, communities=(comm,)))["households"].sum()
             assert close(part.loc[comm, "visit_coverage"], 100 * visited / hh if hh else None)
@@ -379,7 +366,7 @@ def test_coverage_quarters():
 @pytest.mark.parametrize("seed,i", CASES)
 def test_services(seed, i):
     con, frames, f = _case(seed, i)
-    a = _acts(frames, f)
+    a = scope_activities(frames, f)
     conv = a[(a["pillar"] == "志愿服务") & a["services"].notna()]
     rep = a[a["activity_type"].isin(services.REPAIR_TYPES)]
     k = _kpis(con, f, ["convenience_services", "home_repairs"])
