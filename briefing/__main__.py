@@ -57,10 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
 
     from briefing.model import BriefingError, build
+    from kpi.targets import TargetsError, load_targets
 
     t0 = time.perf_counter()
     try:
-        b = build(con, args.quarter, args.community, db_path=db)
+        b = build(con, args.quarter, args.community, targets=load_targets())
+    except TargetsError as e:
+        print(f"错误 / error: {e}", file=sys.stderr)
+        return USAGE_ERROR
     except BriefingError as e:
         print(f"错误：{e.zh}\nerror: {e.en}", file=sys.stderr)
         return USAGE_ERROR

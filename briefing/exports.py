@@ -6,8 +6,8 @@ of every page (plus the file's metadata), the PPTX on the title slide and in
 every slide's footer, the workbook on its first sheet and in the first rows
 of every sheet. Images are rendered server-side by kaleido through the system
 Chromium (`briefing.render`); all figures one export needs render in one batch.
-Texts come from `ui.labels` (keys `briefing.*`), numbers and Excel number
-formats from `ui.format`, as on the dashboard.
+Texts come from `present.labels` (keys `briefing.*`), numbers and Excel number
+formats from `present.format`, as on the dashboard.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kpi.catalogue import CATALOGUE
-from ui.charts import color_for
-from ui.format import (
+from present.charts import color_for
+from present.format import (
+    fmt_quarter,
     DASH,
     XLSX_COUNT,
     XLSX_RELATIVE,
@@ -34,13 +35,14 @@ from ui.format import (
     xlsx_change_format,
     xlsx_format,
 )
-from ui.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
+from present.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
 
 from . import figures as F
 from . import render as R
 from .model import COMPOUND_IDS, ISSUE_IDS, VOLUNTEER_IDS, Briefing
 
 FORMATS = ("png", "pdf", "pptx", "xlsx")
+NEEDS_BROWSER = ("png", "pdf")  # rendered through Chromium (kaleido)
 MIME = {
     "png": "image/png",
     "pdf": "application/pdf",
@@ -54,7 +56,7 @@ SLIDE_CHARTS = ("trend", "issues", "volunteers", "scope")
 
 
 def file_name(b: Briefing, fmt: str, lang: str = "zh") -> str:
-    stem = b.meta.file_stem() + ("_en" if lang == "en" else "")
+    stem = b.meta.file_stem(lang)
     return re.sub(r'[\\/:*?"<>|\s]+', "_", stem) + f".{fmt}"
 
 
@@ -321,7 +323,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
     for r in title.text_frame.paragraphs[0].runs:
         _font(r, 36, True, "#FFFFFF")
     sub.left, sub.top, sub.width, sub.height = Inches(0.8), Inches(3.8), Inches(SLIDE_W - 1.6), Inches(2.6)
-    lines = [m.scope.label(lang) + "  ·  " + m.quarter.label(lang), m.period_text(lang), m.freshness_text(lang),
+    lines = [m.scope.label(lang) + "  ·  " + fmt_quarter(m.quarter, lang), m.period_text(lang), m.freshness_text(lang),
              f"{t('briefing.generated', lang)} {fmt_timestamp(m.generated_at, lang)}{t('briefing.beijing', lang)}"]
     if m.incomplete and m.data_max is not None:
         lines.append(f"{t('briefing.incomplete', lang)} {m.data_max:%Y-%m-%d}")
@@ -496,8 +498,8 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
     ws = sheet(t("briefing.sec_about", lang), first=True)
     info = [
         (t("briefing.scope", lang), m.scope.label(lang)),
-        (t("briefing.quarter", lang), f"{m.quarter.label(lang)}（{m.quarter.code}）" if lang == "zh" else
-         f"{m.quarter.label(lang)} ({m.quarter.code})"),
+        (t("briefing.quarter", lang), f"{fmt_quarter(m.quarter, lang)}（{m.quarter.code}）" if lang == "zh" else
+         f"{fmt_quarter(m.quarter, lang)} ({m.quarter.code})"),
         (t("briefing.period", lang), f"{m.start:%Y-%m-%d} {t('briefing.to', lang)} {m.end:%Y-%m-%d}"),
         (t("briefing.freshness", lang), fmt_date(m.data_max)),
         (t("briefing.loaded_at", lang), fmt_timestamp(m.last_load_at, lang) + t("briefing.beijing", lang)),

@@ -7,8 +7,8 @@ data freshness and 演示数据. Layout is in pixels of a fixed canvas (1920×10
 through `Frame`, so the figure looks the same wherever it is rendered; kaleido
 renders it to PNG, and the same builders give the PDF pages (A4 landscape) and
 the PPTX chart images. Fonts, pillar colours and the template are the
-dashboard's (`ui.charts`); every text comes from `ui.labels` (keys `briefing.*`)
-and every number is formatted by `ui.format`, as on the dashboard.
+dashboard's (`present.charts`); every text comes from `present.labels` (keys `briefing.*`)
+and every number is formatted by `present.format`, as on the dashboard.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.catalogue import CATALOGUE, scorecard_ids
-from ui import charts as C
-from ui.format import (
+from present import charts as C
+from present.format import (
     DASH,
     fmt_change,
     fmt_kpi,
@@ -35,7 +35,7 @@ from ui.format import (
     fmt_year,
     missing,
 )
-from ui.labels import kpi_name, kpi_unit, pillar_name, t
+from present.labels import kpi_name, kpi_unit, pillar_name, t
 
 from .model import Briefing
 
@@ -325,8 +325,7 @@ def chart_trend(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
 
 
 def _quarter_tick(code: str, lang: str) -> str:
-    y, q = code.split("Q")
-    return fmt_quarter(int(y), int(q), lang, short=True)
+    return fmt_quarter(code, lang, short=True)
 
 
 def chart_issues(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:

@@ -10,19 +10,18 @@ numbers.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 
 import kpi
 from kpi import scorecard as _scorecard
 from kpi import series as _series
-from kpi.filters import Filters, add_months
-from kpi.targets import Targets, load_targets
-from ui.format import fmt_quarter, fmt_timestamp, missing
-from ui.labels import t
+from kpi.calendar import Quarter, add_months
+from kpi.filters import Filters
+from kpi.targets import Targets
+from present.format import fmt_quarter, fmt_timestamp, missing
+from present.labels import t
 
 HEADLINE_MAX = 8
 TREND_MONTHS = 12
@@ -55,57 +54,16 @@ class BriefingError(ValueError):
 
 # ---------------------------------------------------------------- quarters
 
-_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-_ ]?\s*[Qq]\s*([1-4])\s*$")
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    year: int
-    q: int
-
-    def __post_init__(self) -> None:
-        if not (1 <= self.q <= 4) or not (1900 <= self.year <= 2999):
-            raise ValueError(f"not a quarter: {self.year}Q{self.q}")
-
-    @classmethod
-    def parse(cls, s: str | Quarter) -> Quarter:
-        """"2024Q1" (also "2024-Q1", "2024 q1"). Raises BriefingError('quarter') otherwise."""
-        if isinstance(s, Quarter):
-            return s
-        m = _QUARTER_RE.match(str(s or ""))
-        if not m:
-            raise BriefingError(
-                "quarter",
-                f"无法识别的季度“{s}”，请写成 2024Q1 的形式",
-                f"unknown quarter {s!r}; write it like 2024Q1",
-            )
-        return cls(int(m.group(1)), int(m.group(2)))
-
-    @classmethod
-    def of(cls, d: dt.date) -> Quarter:
-        return cls(d.year, (d.month - 1) // 3 + 1)
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, 3 * self.q - 2, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return add_months(self.start, 3) - dt.timedelta(days=1)
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}Q{self.q}"
-
-    def label(self, lang: str = "zh") -> str:
-        return fmt_quarter(self.year, self.q, lang)
-
-    def shift(self, n: int) -> Quarter:
-        i = self.year * 4 + self.q - 1 + n
-        return Quarter(i // 4, i % 4 + 1)
-
-    def __str__(self) -> str:
-        return self.code
+def parse_quarter(text: str | Quarter) -> Quarter:
+    """`kpi.calendar.Quarter.parse`, raising BriefingError('quarter') with a bilingual message."""
+    try:
+        return Quarter.parse(text)
+    except ValueError:
+        raise BriefingError(
+            "quarter",
+            f"无法识别的季度“{text}”，请写成 2024Q1 的形式",
+            f"unknown quarter {text!r}; write it like 2024Q1",
+        ) from None
 
 
 def available_quarters(opts: kpi.ScopeOptions) -> list[Quarter]:
@@ -198,8 +156,8 @@ class Meta:
 
     def title(self, lang: str = "zh") -> str:
         if lang == "zh":
-            return f"{self.scope.label(lang)} {self.quarter.label(lang)} {t('briefing.product', lang)}"
-        return f"{self.scope.label(lang)} — {self.quarter.label(lang)} {t('briefing.product', lang)}"
+            return f"{self.scope.label(lang)} {fmt_quarter(self.quarter, lang)} {t('briefing.product', lang)}"
+        return f"{self.scope.label(lang)} — {fmt_quarter(self.quarter, lang)} {t('briefing.product', lang)}"
 
     def period_text(self, lang: str = "zh") -> str:
         return f"{t('briefing.period', lang)} {self.start:%Y-%m-%d} {t('briefing.to', lang)} {self.end:%Y-%m-%d}"
@@ -216,16 +174,17 @@ class Meta:
     def stamp(self, lang: str = "zh") -> str:
         """The line every product carries: scope · quarter · freshness · 演示数据."""
         sep = " ｜ " if lang == "zh" else " | "
-        parts = [self.scope.label(lang), self.quarter.label(lang), self.period_text(lang), self.freshness_text(lang)]
+        parts = [self.scope.label(lang), fmt_quarter(self.quarter, lang), self.period_text(lang), self.freshness_text(lang)]
         if self.incomplete and self.data_max is not None:
             parts.append(f"{t('briefing.incomplete', lang)} {self.data_max:%Y-%m-%d}")
         if self.demo:
             parts.append(t("briefing.demo", lang))
         return sep.join(parts)
 
-    def file_stem(self) -> str:
-        demo = "_演示数据" if self.demo else ""
-        return f"季度简报_{self.scope.name}_{self.quarter.code}{demo}"
+    def file_stem(self, lang: str = "zh") -> str:
+        """季度简报_南湾社区_2024Q1_演示数据 / Quarterly_briefing_南湾社区_2024Q1_demo (names are data)."""
+        demo = f"_{t('briefing.file_demo', lang)}" if self.demo else ""
+        return f"{t('briefing.file_product', lang)}_{self.scope.name}_{self.quarter.code}{demo}"
 
 
 @dataclass
@@ -283,8 +242,8 @@ def build(
     con,
     quarter: str | Quarter,
     community: str | None = None,
-    targets: Targets | None = None,
-    db_path: Path | str | None = None,
+    *,
+    targets: Targets,
     now: dt.datetime | None = None,
 ) -> Briefing:
     """Ask the KPI layer for every number of one briefing.
@@ -293,13 +252,12 @@ def build(
     the register) or 'no_data' (quarter outside the data, or nothing recorded
     in scope).
     """
-    q = Quarter.parse(quarter)
-    targets = targets if targets is not None else load_targets()
+    q = parse_quarter(quarter)
     opts = kpi.scope_options(con)
     scope, comms = resolve_scope(opts, community)
     no_data = BriefingError(
         "no_data",
-        f"{scope.label('zh')} {q.label('zh')} 没有数据"
+        f"{scope.label('zh')} {fmt_quarter(q, 'zh')} 没有数据"
         + (f"（数据范围 {opts.min_date} 至 {opts.max_date}）" if opts.min_date else "（仓库中还没有数据）"),
         f"no data for {scope.label('en')} in {q.code}"
         + (f" (data covers {opts.min_date} to {opts.max_date})" if opts.min_date else " (the warehouse is empty)"),
@@ -352,16 +310,11 @@ def build(
     else:
         compounds = pd.DataFrame(columns=["compound", "households", *COMPOUND_IDS])
 
-    version = None
-    if db_path is not None:
-        from etl.warehouse import data_version
-
-        version = data_version(db_path)
     street_count = opts.communities[opts.communities["street"] == scope.street]
     meta = Meta(
         quarter=q, scope=scope, start=q.start, end=q.end, data_min=opts.min_date, data_max=opts.max_date,
-        last_load_at=opts.last_load_at, dataset=opts.dataset, data_version=version,
-        targets_version=getattr(targets, "version", None),
+        last_load_at=opts.last_load_at, dataset=opts.dataset, data_version=opts.data_version,
+        targets_version=targets.version,
         generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         communities=int(len(street_count)) if len(street_count) else int(len(opts.communities)),
     )

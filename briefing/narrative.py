@@ -1,7 +1,7 @@
 """The briefing's narrative, generated in Chinese (or English) from the `Briefing`'s numbers.
 
 Every number in a sentence is inserted through `_Builder`, which formats it
-with `ui.format` (exactly as the dashboard and the rest of the briefing do) and
+with `present.format` (exactly as the dashboard and the rest of the briefing do) and
 records it as a `Fact` (where it came from, the raw value, the text it was
 printed as). No number is typed into a template: tests extract every number
 from the text and check it against the facts, and the facts against the KPI
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi.catalogue import CATALOGUE
-from ui.format import fmt_kpi, fmt_number, fmt_pp, fmt_relative, fmt_score, missing
-from ui.labels import pillar_name, t
+from present.format import fmt_kpi, fmt_number, fmt_pp, fmt_quarter, fmt_relative, fmt_score, missing
+from present.labels import pillar_name, t
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _overview(b, lang: str) -> Sentence:
     a, p = B.value(act), B.value(par)
     a_y, p_y = B.change(act), B.change(par)
     h, pa, pn = B.value(per100, unit=False), B.value(partner), B.value(partners)
-    q, scope = b.meta.quarter.label(lang), b.meta.scope.name
+    q, scope = fmt_quarter(b.meta.quarter, lang), b.meta.scope.name
     if zh:
         text = f"{q}，{scope}共开展活动{a}{_paren(a_y, lang)}，参与居民{p}{_paren(p_y, lang)}"
         if h:

@@ -14,14 +14,17 @@ Catalogue (`kpi.catalogue`)
     kind 'count'|'ratio'|'statistic', pillar, default_target, headline,
     scorecard, decimals, source), `CATALOGUE: dict[str, KPI]` in display order,
     `DOMAINS` (id → (zh, en)), `kpis_for(domain)`, `headline_ids()`,
-    `scorecard_ids()`, `as_frame()` (the catalogue as a table for the 指标说明 page).
+    `scorecard_ids()`.
+
+Calendar (`kpi.calendar`): months, `Quarter`, `Period` (previous / year earlier), period presets.
 
 Scope (`kpi.filters`, `kpi.scope`)
     `Filters(start, end, communities=(), compounds=(), pillars=())`.
     `scope_options(con) -> ScopeOptions` (communities[community, street,
     households], compounds[community, compound, households], `compounds_of(c)`,
     pillars present, min_date, max_date, last_load_at = max load_batches.loaded_at
-    of successful loads as stored, dataset = meta 'dataset' or None).
+    of successful loads as stored, dataset = meta 'dataset' or None, data_version =
+    meta 'data_version', the version the last load gave the warehouse).
 
 Values (`kpi.engine`)
     `values(con, filters, ids=None, by=None, targets=None) -> DataFrame`
@@ -49,13 +52,19 @@ Series (`kpi.series`, domain modules)
     `volunteers.redemption_items/teams/retention_cohorts/service_summary`.
     Helpers shared by the modules: `kpi._sql` (Sql, run_on, empty_frame, pillar_excluded, …).
 
-Scorecard (`kpi.scorecard`, `kpi.targets`; rules in kpi/scorecard.py's docstring)
-    `scorecard(con, filters, targets=None)` → community, rank, score,
+Targets (`kpi.targets`)
+    KPIs that need targets or time limits (the scorecard; on-time rate and overdue
+    backlog; the issue lists) take `targets` as an argument: `load_targets(path=None)`
+    (data/targets.toml, or $GOV_TARGETS) is the one place that reads the file, called
+    once by the UI (`ui.data.targets`) and the briefing CLI. Without it those calls
+    raise `kpi.engine.TargetsRequired`.
+
+Scorecard (`kpi.scorecard`; rules in kpi/scorecard.py's docstring)
+    `scorecard(con, filters, targets)` → community, rank, score,
         kpis_scored, warnings, red_warnings, `<id>`, `<id>_score`, `<id>_target`.
-    `warnings(con, filters, targets=None)` → community, kpi_id, value, baseline,
+    `warnings(con, filters, targets)` → community, kpi_id, value, baseline,
         change, level ('yellow' | 'red').
-    `evaluate(con, filters, targets=None)` → both (and a long `detail`) in one pass.
-    `load_targets(path=None) -> Targets` (data/targets.toml, or $GOV_TARGETS).
+    `evaluate(con, filters, targets)` → both (and a long `detail`) in one pass.
 
 Conventions
 -----------
@@ -70,7 +79,7 @@ Conventions
 - Compound rule: activities and cases by their compound column (rows without
   a compound drop out); households from the selected compounds; volunteer
   KPIs cover the communities that contain a selected compound.
-- Periods: `compare` uses `Filters.previous_period()` / `year_earlier()`; the
+- Periods (`kpi.calendar`): `compare` uses `Filters.previous_period()` / `year_earlier()`; the
   scorecard baseline is the mean over the four previous periods of equal
   length (the previous four quarters for a quarter).
 

@@ -21,10 +21,9 @@ Conventions that hold for every KPI:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
 
 Direction = Literal["higher", "lower"]
 Kind = Literal["count", "ratio", "statistic"]
@@ -372,15 +371,3 @@ def get(kpi_id: str) -> KPI:
     except KeyError:
         raise KeyError(f"unknown KPI id {kpi_id!r}") from None
 
-
-def as_frame() -> pd.DataFrame:
-    """The catalogue as a table (for the 指标说明 page and exports), in display order.
-
-    Columns: every `KPI` field, plus domain_zh / domain_en labels.
-    """
-    rows = []
-    for k in CATALOGUE.values():
-        row = {f.name: getattr(k, f.name) for f in fields(KPI)}
-        row["domain_zh"], row["domain_en"] = DOMAINS[k.domain]
-        rows.append(row)
-    return pd.DataFrame(rows)

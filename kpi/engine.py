@@ -48,10 +48,9 @@ class Request:
 
     @property
     def targets(self) -> Targets:
+        """The targets and time limits passed to the call (`kpi.load_targets()`); kpi/ never reads the file."""
         if self._targets is None:
-            from kpi.targets import load_targets
-
-            object.__setattr__(self, "_targets", load_targets())
+            raise TargetsRequired(sorted(self.ids))
         return self._targets
 
     def previous_periods(self) -> list[Period]:
@@ -68,6 +67,13 @@ class Request:
         for c in counts:
             out[c] = out[c].astype("float64").fillna(0.0) if c in out else 0.0
         return out
+
+
+class TargetsRequired(TypeError):
+    """A KPI that needs the targets file's time limits was asked for without `targets=`."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        super().__init__(f"KPIs {', '.join(ids)} need targets: pass targets=kpi.load_targets() (or a Targets)")
 
 
 Compute = Callable[[object, Request], pd.DataFrame]

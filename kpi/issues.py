@@ -2,7 +2,7 @@
 
 Transferred cases (status 已转办) count in 受理数 only. "Open at the period's
 end" is judged by dates: opened_on ≤ end and (closed_on is null or > end).
-Time limits (SLA days) per category come from data/targets.toml.
+Time limits (SLA days) per category come from the `targets` argument (data/targets.toml, loaded by the caller).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from kpi._sql import Sql, fact_scope, group_cols, periods_cte, pillar_excluded, 
 from kpi.catalogue import PILLAR_OF_CASE_KIND
 from kpi.engine import Request, computes
 from kpi.filters import Filters
+from kpi.targets import Targets
 
 KIND = "居民诉求"
 TRANSFERRED = "已转办"
@@ -83,12 +84,8 @@ CASE_LISTS = ("overdue", "open", "opened", "closed")
 
 
 
-def _cases_cte(q: Sql, filters: Filters, targets) -> str:
+def _cases_cte(q: Sql, filters: Filters, targets: Targets) -> str:
     """`c`: this kind's cases in scope with sla_days, days (to close), counted (not transferred)."""
-    if targets is None:
-        from kpi.targets import load_targets
-
-        targets = load_targets()
     cats = sorted(targets.sla_days)
     return f"""
         sla AS (SELECT unnest({q.p("sla_cats", cats)}::VARCHAR[]) AS category,
@@ -118,7 +115,7 @@ def _bucket(q: Sql) -> str:
     return f"CASE {whens} ELSE {q.p('bucket_last', AGING_BUCKETS[-1][0])} END"
 
 
-def breakdown(con, filters: Filters, by: str = "category", targets=None) -> pd.DataFrame:
+def breakdown(con, filters: Filters, by: str = "category", *, targets: Targets) -> pd.DataFrame:
     """Requests per category or per source (来源): columns `<by>`, cases_opened, cases_closed, open_backlog,
     overdue_backlog, on_time_rate, satisfaction_rate, resolution_days_median.
 
@@ -171,7 +168,7 @@ def days_to_close(con, filters: Filters) -> pd.DataFrame:
     return q.run_on(con, sql)
 
 
-def backlog_aging(con, filters: Filters, targets=None) -> pd.DataFrame:
+def backlog_aging(con, filters: Filters, *, targets: Targets) -> pd.DataFrame:
     """The open backlog at the period's end by age: columns bucket ('0–7', '8–30', '31–90', '>90' days since
     registration, in that order, all present), cases, overdue. Sums equal open_backlog / overdue_backlog."""
     buckets = pd.DataFrame({"bucket": [b for b, _, _ in AGING_BUCKETS]})
@@ -189,7 +186,7 @@ def backlog_aging(con, filters: Filters, targets=None) -> pd.DataFrame:
     return df
 
 
-def case_list(con, filters: Filters, which: str = "overdue", targets=None) -> pd.DataFrame:
+def case_list(con, filters: Filters, which: str = "overdue", *, targets: Targets) -> pd.DataFrame:
     """Resident requests, one row per case: case_id, category, source, community, compound, opened_on,
     closed_on, status, days, sla_days, overdue, bucket, satisfaction, summary.
 

@@ -9,7 +9,8 @@ import pandas as pd
 from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
-from kpi.filters import Filters, quarter_of
+from kpi.calendar import Quarter
+from kpi.filters import Filters
 
 KIND = "安全隐患"
 TRANSFERRED = "已转办"
@@ -178,9 +179,8 @@ def coverage_quarters(filters: Filters, min_quarters: int = 4) -> list[tuple[dat
     quarters are added before the period when it is shorter), oldest first."""
     from kpi.series import quarter_periods
 
-    s, _ = quarter_of(filters.start)
-    e_start, _ = quarter_of(filters.end)
-    n = (e_start.year - s.year) * 4 + (e_start.month - s.month) // 3 + 1
+    first, last = Quarter.of(filters.start), Quarter.of(filters.end)
+    n = (last.year - first.year) * 4 + last.q - first.q + 1
     return quarter_periods(filters.end, max(n, min_quarters))
 
 

@@ -33,6 +33,7 @@ class ScopeOptions:
     max_date: date | None  # latest such date
     last_load_at: datetime | None  # max loaded_at of successful loads (loaded, loaded_with_rejects)
     dataset: str | None  # meta 'dataset' ('demo' for demo data), None when unset
+    data_version: str | None = None  # meta 'data_version': changes with every load that changed the data
 
     def compounds_of(self, community: str) -> list[str]:
         return self.compounds.loc[self.compounds["community"] == community, "compound"].tolist()
@@ -59,10 +60,10 @@ def scope_options(con) -> ScopeOptions:
         (last,) = cur.execute(
             "SELECT max(loaded_at) FROM load_batches WHERE status IN ('loaded', 'loaded_with_rejects')"
         ).fetchone()
-        row = cur.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()
+        meta = dict(cur.execute("SELECT key, value FROM meta WHERE key IN ('dataset', 'data_version')").fetchall())
     finally:
         cur.close()
-    return ScopeOptions(communities, compounds, pillars, lo, hi, last, row[0] if row else None)
+    return ScopeOptions(communities, compounds, pillars, lo, hi, last, meta.get("dataset"), meta.get("data_version"))
 
 
 def households(cur, f: Filters) -> pd.DataFrame:

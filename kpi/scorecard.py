@@ -10,7 +10,7 @@ For every community in scope and every scorecard KPI (catalogue `scorecard=True`
   KPI's ledger (`KPI.source`) has its first row, so the months before the data
   began do not drag the baseline down; periods where the KPI has no data
   (None) are skipped. No counted period → no baseline.
-- target: `data/targets.toml` (community override, else the KPI's target), else
+- target: the `targets` argument (data/targets.toml; community override, else the KPI's target), else
   the baseline (`target_source` = 'community' | 'file' | 'baseline').
 - score: value ÷ target for higher-is-better KPIs, target ÷ value for
   lower-is-better ones (1.0 = on target), clipped to [0, SCORE_CAP = 2.0] so one
@@ -36,7 +36,7 @@ from kpi import scope as _scope
 from kpi.catalogue import CATALOGUE, scorecard_ids
 from kpi.engine import compute
 from kpi.filters import Filters
-from kpi.targets import Targets, load_targets
+from kpi.targets import Targets
 
 SCORE_CAP = 2.0
 BASELINE_PERIODS = 4
@@ -88,9 +88,8 @@ def warning_level(change: float | None, higher_is_better: bool) -> str | None:
     return None
 
 
-def evaluate(con, filters: Filters, targets: Targets | None = None) -> Evaluation:
+def evaluate(con, filters: Filters, targets: Targets) -> Evaluation:
     """Scorecard and warnings in one pass (one grouped query per domain for all five periods)."""
-    targets = targets if targets is not None else load_targets()
     ids = scorecard_ids()
     base_periods = baseline_periods(filters)
     periods = [(filters.start, filters.end), *base_periods]
@@ -162,7 +161,7 @@ def _table(detail: pd.DataFrame, ids: list[str], warn: pd.DataFrame) -> pd.DataF
     return t
 
 
-def scorecard(con, filters: Filters, targets: Targets | None = None) -> pd.DataFrame:
+def scorecard(con, filters: Filters, targets: Targets) -> pd.DataFrame:
     """One row per community in scope, best score first.
 
     Columns: community, rank (1 = best; NaN without a score), score (governance
@@ -172,6 +171,6 @@ def scorecard(con, filters: Filters, targets: Targets | None = None) -> pd.DataF
     return evaluate(con, filters, targets).table
 
 
-def warnings(con, filters: Filters, targets: Targets | None = None) -> pd.DataFrame:
+def warnings(con, filters: Filters, targets: Targets) -> pd.DataFrame:
     """Fired warnings: columns community, kpi_id, value, baseline, change, level ('red' first, then 'yellow')."""
     return evaluate(con, filters, targets).warnings

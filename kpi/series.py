@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from etl.contract import PILLARS
 from kpi._sql import Sql, fact_scope
 from kpi.engine import compute
-from kpi.filters import Filters, add_months, month_end, quarter_of
+from kpi.calendar import Quarter, month_end, month_starts
+from kpi.filters import Filters
 
 
 def month_periods(filters: Filters) -> list[tuple[date, date]]:
     """The calendar months overlapping the period, each clipped to [start, end]."""
-    out = []
-    m = date(filters.start.year, filters.start.month, 1)
-    while m <= filters.end:
-        out.append((max(m, filters.start), min(month_end(m), filters.end)))
-        m = add_months(m, 1)
-    return out
+    return [(max(m, filters.start), min(month_end(m), filters.end)) for m in month_starts(filters.start, filters.end)]
 
 
 def monthly_by_pillar(con, filters: Filters) -> pd.DataFrame:
@@ -74,9 +70,5 @@ def monthly(
 
 def quarter_periods(end: date, n: int) -> list[tuple[date, date]]:
     """The n calendar quarters ending with the quarter that contains `end` (oldest first)."""
-    out = []
-    s, e = quarter_of(end)
-    for _ in range(n):
-        out.append((s, e))
-        s, e = quarter_of(s - timedelta(days=1))
-    return out[::-1]
+    last = Quarter.of(end)
+    return [(q.start, q.end) for q in (last.shift(-i) for i in range(n - 1, -1, -1))]

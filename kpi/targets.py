@@ -13,6 +13,10 @@ File layout (see the file's own Chinese comments)::
     [targets.closure_rate.communities]
     "南湾社区" = 95              # per-community override
 
+This module is the one place that reads the targets file (`load_targets`); the
+KPI functions take a `Targets` as an argument, and the UI (`ui.data.targets`)
+and the briefing CLI load it once and pass it in.
+
 Resolution of a community's target for a KPI: the community override, else
 the KPI's `target`, else none is set (the scorecard then uses the average of
 the previous four periods). A KPI section without `target` means "use the
@@ -58,9 +62,6 @@ class Targets:
                 return float(t), "community"
         t = self.targets.get(kpi_id)
         return (float(t), "file") if t is not None else (None, None)
-
-    def sla_for(self, category: str) -> int:
-        return int(self.sla_days.get(category, self.sla_default_days))
 
     @classmethod
     def from_catalogue(cls) -> Targets:

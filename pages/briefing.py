@@ -4,7 +4,7 @@ The canvas is rendered server-side (kaleido + the system Chromium) into the
 same PNG the export writes, so it looks identical in every browser and in the
 files; without Chromium the same figure is shown as a static plotly chart.
 Quarter and scope (whole street or one community) are page selectors that
-write through to the global filters, so the URL carries them
+change the global filters (`ui.change`), so the URL carries them
 (`/briefing?period=2024Q1&community=南湾社区`). Presentation mode
 (`…&embed=true&present=1`) shows nothing but the canvas.
 """
@@ -13,89 +13,40 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 import streamlit as st
 
 import ui
 from briefing import exports, figures, model, render
-from ui import periods
-from ui.format import fmt_quarter
-from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_PERIOD, K_PILLAR, K_QUARTER
+from kpi import calendar
+from kpi.calendar import Quarter
+from present.format import fmt_quarter, join
 
 K_Q, K_SCOPE = "briefing_quarter", "briefing_scope"
 WHOLE = ""  # the scope selector's value for the whole street
 
-def _present() -> bool:
-    return str(st.query_params.get("present", "")).lower() in ("1", "true", "yes")
-
-
-PRESENT_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-[data-testid="stBottom"], footer { display: none !important; }
-[data-testid="stMain"] { margin-left: 0 !important; }
-[data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] { gap: 0 !important; }
-[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] > :not(:has(.st-key-briefing_canvas)) {
-  display: none !important; }
-[data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #F6F4F1; }
-.st-key-briefing_canvas, .st-key-briefing_canvas [data-testid="stImageContainer"],
-.st-key-briefing_canvas [data-testid="stElementContainer"], .st-key-briefing_canvas [data-testid="stImage"] {
-  width: 100% !important; max-width: 100% !important; }
-.st-key-briefing_canvas img { display: block; margin: 0 auto; border-radius: 0 !important;
-  width: min(100vw, calc(100vh * 16 / 9)) !important; max-width: none !important; height: auto !important;
-  margin-top: max(0px, calc((100vh - min(100vw, calc(100vh * 16 / 9)) * 9 / 16) / 2)) !important; }
-.st-key-briefing_canvas [data-testid="stElementToolbar"] { display: none !important; }
-</style>"""
-
-
-# ---------------------------------------------------------------- state → quarter and scope
-
 view = ui.view()
 lang = view.lang
-present = _present()
+present = str(st.query_params.get("present", "")).lower() in ("1", "true", "yes")
 if present:
-    st.html(PRESENT_CSS)
+    ui.theme.presentation()
 opts = ui.scope()
 quarters = model.available_quarters(opts)
-today = ui.today()
-default_q = model.default_quarter(opts, today)
+default_q = model.default_quarter(opts, calendar.today())
 
-
-def _view_quarter() -> tuple[str | None, bool]:
-    """The quarter the global period stands for (token, whether it is one).
-
-    The default period (last complete quarter by the calendar) becomes the last
-    complete quarter *of the data* (they differ when the ledgers lag behind).
-    """
-    if periods.parse_quarter(view.period):
-        return view.period, True
-    if view.period == periods.DEFAULT:
-        return (default_q.code if default_q else periods.quarter_token(view.start)), True
-    return None, False
-
-
-def _on_quarter() -> None:
-    st.session_state[K_PERIOD] = periods.QUARTER
-    st.session_state[K_QUARTER] = st.session_state[K_Q]
-
-
-def _on_scope() -> None:
-    c = st.session_state[K_SCOPE]
-    if c:
-        ui.narrow_to_community(c)
-    else:
-        st.session_state[K_COMMUNITY] = []
-        st.session_state[K_COMPOUND] = []
-    st.session_state[K_PILLAR] = []
-
-
-token, is_quarter = _view_quarter()
-if token is None:
-    token = default_q.code if default_q else None
+# ---------------------------------------------------------------- the global view → quarter and scope
+# The default period (the last complete quarter by the calendar) becomes the last complete quarter of the data
+# (they differ when the ledgers lag behind); any other non-quarter period shows the default quarter with a note.
+linked = Quarter.parse_or_none(view.period)
+is_quarter = linked is not None or view.period == calendar.DEFAULT
+if linked is not None:
+    token = linked.code
+else:
+    token = default_q.code if default_q else (Quarter.of(view.start).code if is_quarter else None)
 codes = [q.code for q in quarters]
 if token and token not in codes:
-    codes = sorted({*codes, token}, reverse=True)  # e.g. a linked quarter without data: say so below
+    codes = sorted({*codes, token}, reverse=True)  # e.g. a linked quarter without data: the page says so below
 community = view.communities[0] if len(view.communities) == 1 else None
 communities = list(opts.communities["community"])
 
@@ -108,85 +59,65 @@ def _stop_with(message: str) -> None:
 
 
 if not codes:
-    _stop_with(ui.t("briefing.page.no_data", lang))
-
-st.session_state[K_Q] = token
-st.session_state[K_SCOPE] = community or WHOLE
+    _stop_with(ui.tr("briefing.page.no_data"))
 
 
-def _quarter_label(code: str) -> str:
-    y, q = periods.parse_quarter(code) or (0, 0)
-    return fmt_quarter(y, q, lang)
+def _on_quarter() -> None:
+    q = Quarter.parse(st.session_state[K_Q])
+    ui.change(dataclasses.replace(view, period=q.code, start=q.start, end=q.end))
+
+
+def _on_scope() -> None:
+    c = st.session_state[K_SCOPE]
+    ui.change(dataclasses.replace(view, communities=(c,) if c else (), compounds=(), pillars=()))
 
 
 def _scope_label(c: str) -> str:
-    if c:
-        return c
-    streets = "、".join(dict.fromkeys(opts.communities["street"].astype(str)))
-    whole = ui.t("briefing.page.whole", lang)
-    return f"{whole}（{streets}）" if lang == "zh" else f"{whole} ({streets})"
-
-
-def _present_link() -> str:
-    """This briefing in presentation mode (relative to the app: /briefing?…&embed=true&present=1)."""
-    q = ui.state.query_string(view)
-    return "briefing" + (q + "&" if q else "?") + "embed=true&present=1"
+    return c or ui.tr("briefing.page.whole_of", streets=join(dict.fromkeys(opts.communities["street"].astype(str)),
+                                                              lang))
 
 
 if not present:
+    st.session_state[K_Q] = token
+    st.session_state[K_SCOPE] = community or WHOLE
     c1, c2, c3 = st.columns([1, 1.4, 1], vertical_alignment="bottom")
-    c1.selectbox(ui.t("briefing.quarter", lang), codes, key=K_Q, format_func=_quarter_label, on_change=_on_quarter)
-    c2.selectbox(ui.t("briefing.scope", lang), [WHOLE, *communities], key=K_SCOPE, format_func=_scope_label,
+    c1.selectbox(ui.tr("briefing.quarter"), codes, key=K_Q, format_func=lambda c: fmt_quarter(c, lang),
+                 on_change=_on_quarter)
+    c2.selectbox(ui.tr("briefing.scope"), [WHOLE, *communities], key=K_SCOPE, format_func=_scope_label,
                  on_change=_on_scope)
-    c3.link_button(ui.t("briefing.page.present", lang), _present_link(), help=ui.t("briefing.page.present_help", lang),
-                   icon=":material/slideshow:", width="stretch")
-    notes = []
-    if view.period == periods.DEFAULT and token != periods.quarter_token(view.start):
-        notes.append(ui.t("briefing.page.lagging", lang, quarter=_quarter_label(periods.quarter_token(view.start)),
-                          shown=_quarter_label(token)))
+    q = ui.query_string(view)
+    c3.link_button(ui.tr("briefing.page.present"), "briefing" + (q + "&" if q else "?") + "embed=true&present=1",
+                   help=ui.tr("briefing.page.present_help"), icon=":material/slideshow:", width="stretch")
+    if view.period == calendar.DEFAULT and token != Quarter.of(view.start).code:
+        st.caption(ui.tr("briefing.page.lagging", quarter=fmt_quarter(view.start, lang),
+                         shown=fmt_quarter(token, lang)))
     if not is_quarter:
-        notes.append(ui.t("briefing.page.not_quarter", lang, period=ui.t(f"period.{view.period_choice}", lang),
-                          quarter=_quarter_label(token)))
-    what = [ui.t(k, lang) for k, on in (("briefing.page.what_communities", len(view.communities) > 1),
-                                        ("briefing.page.what_compounds", bool(view.compounds)),
-                                        ("briefing.page.what_pillars", bool(view.pillars))) if on]
+        st.caption(ui.tr("briefing.page.not_quarter", period=ui.tr(f"period.{view.period_choice}"),
+                         quarter=fmt_quarter(token, lang)))
+    what = [ui.tr(k) for k, on in (("briefing.page.what_communities", len(view.communities) > 1),
+                                   ("briefing.page.what_compounds", bool(view.compounds)),
+                                   ("briefing.page.what_pillars", bool(view.pillars))) if on]
     if what:
-        notes.append(ui.t("briefing.page.narrowed", lang, what="、".join(what) if lang == "zh" else ", ".join(what)))
-    for n in notes:
-        st.caption(n)
+        st.caption(ui.tr("briefing.page.narrowed", what=join(what, lang)))
 
-
-# ---------------------------------------------------------------- the briefing
-
-@st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
-def _build(quarter: str, community: str | None, path: str, version: str, targets: str):  # noqa: ARG001
-    """briefing.model.build on the shared connection, cached by data and targets version."""
-    return model.build(ui.connection(), quarter, community, targets=ui.targets(), db_path=path)
-
-
-@st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
-def _canvas_png(key: tuple, _b, lang: str) -> bytes:  # noqa: ARG001 - key identifies _b
-    return exports.png_bytes(_b, lang)
-
-
-path, version, tv = str(ui.data.db_path()), ui.data.version(), ui.data.targets_version()
+# ---------------------------------------------------------------- the canvas
 try:
-    b = _build(token, community, path, version, tv)
+    b = ui.briefing(token, community)
 except model.BriefingError as e:
     _stop_with(e.message(lang))
 
-canvas = st.container(key="briefing_canvas")
-with canvas:
+with st.container(key="briefing_canvas"):
     shown = False
     if render.available():
         try:
-            with st.spinner(ui.t("briefing.product", lang)):
-                png = _canvas_png((token, community, path, version, tv), b, lang)
+            with st.spinner(ui.tr("briefing.product")):
+                png = ui.briefing_canvas(token, community, lang)
             st.image(png, width="stretch", output_format="PNG")
             shown = True
-        except Exception as e:  # noqa: BLE001 - fall back to the interactive figure
+        except Exception:  # noqa: BLE001 - the browser failed: log it, show the interactive figure instead
+            logging.getLogger(__name__).exception("briefing canvas render failed")
             if not present:
-                st.warning(f"{ui.t('briefing.page.render_failed', lang)} {e}", icon=":material/warning:")
+                st.warning(ui.tr("briefing.page.render_failed"), icon=":material/warning:")
     if not shown:
         st.plotly_chart(figures.canvas(b, lang), theme=None, width="content",
                         config={"staticPlot": True, "displayModeBar": False})
@@ -195,46 +126,39 @@ if present:
     st.stop()
 
 # ---------------------------------------------------------------- exports
-
-st.subheader(ui.t("briefing.page.exports", lang), anchor=False)
+st.subheader(ui.tr("briefing.page.exports"), anchor=False)
 has_browser = render.available()
 if not has_browser:
-    st.info(ui.t("briefing.page.no_browser", lang), icon=":material/info:")
+    st.info(ui.tr("briefing.page.no_browser"), icon=":material/info:")
 
 
 def _exporter(fmt: str):
     def make() -> bytes:
-        fresh = dataclasses.replace(b, meta=dataclasses.replace(b.meta, generated_at=dt.datetime.now(dt.UTC)
-                                                               .replace(microsecond=0)))
+        generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        fresh = dataclasses.replace(b, meta=dataclasses.replace(b.meta, generated_at=generated))
         return exports.export_bytes(fresh, [fmt], lang)[fmt]
 
     return make
 
 
-cols = st.columns(4)
 icons = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "pptx": ":material/slideshow:",
          "xlsx": ":material/table:"}
-for col, fmt in zip(cols, exports.FORMATS, strict=True):
+for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=True):
     col.download_button(
-        ui.t(f"briefing.page.{fmt}", lang), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
-        mime=exports.MIME[fmt],
-        key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
-        disabled=fmt in ("png", "pdf") and not has_browser,
+        ui.tr(f"briefing.page.{fmt}"), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
+        mime=exports.MIME[fmt], key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
+        disabled=fmt in exports.NEEDS_BROWSER and not has_browser,
     )
-demo = ui.t("briefing.page.demo_suffix", lang) if b.meta.demo else ""
-st.caption(ui.t("briefing.page.exports_help", lang, demo=demo))
+st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_suffix") if b.meta.demo else ""))
 
-with st.expander(ui.t("briefing.page.text", lang), expanded=False):
-    st.markdown(f"**{b.meta.title(lang)}**  \n{b.meta.stamp(lang)}")
-    for s in b.narrative(lang):
-        st.markdown(s.text.replace("*", "\\*"))
+with st.expander(ui.tr("briefing.page.text"), expanded=False):
+    st.text(b.meta.title(lang))
+    st.caption(b.meta.stamp(lang))
+    for sentence in b.narrative(lang):
+        st.text(sentence.text)
 
-with st.expander(ui.t("briefing.page.cli", lang), expanded=False):
-    st.caption(ui.t("briefing.page.cli_help", lang))
-    cmd = f"python -m briefing --quarter {token}"
-    if community:
-        cmd += f" --community {community}"
-    cmd += " --out 输出目录" if lang == "zh" else " --out OUTPUT_DIR"
-    if lang != "zh":
-        cmd += " --lang en"
-    st.code(cmd, language="bash")
+with st.expander(ui.tr("briefing.page.cli"), expanded=False):
+    st.caption(ui.tr("briefing.page.cli_help"))
+    st.code(ui.tr("briefing.page.cli_command", quarter=token,
+                  community=f" --community {community}" if community else "",
+                  lang_flag="" if lang == "zh" else " --lang en"), language="bash")

@@ -8,7 +8,7 @@ import streamlit as st
 import kpi
 import ui
 from kpi import disputes, safety, series
-from ui import charts
+from present import charts
 from ui import drilldown as dd
 
 view = ui.view()

@@ -8,7 +8,7 @@ import streamlit as st
 import kpi
 import ui
 from kpi import engagement, series
-from ui import charts
+from present import charts
 from ui import drilldown as dd
 
 PAGE = "engagement"
@@ -74,7 +74,7 @@ st.subheader(ui.tr("eng.list"), anchor=False)
 drill = dd.chips(PAGE, view, names={
     "pillar": ui.tr("col.pillar"), "activity_type": ui.tr("col.activity_type"), "partner": ui.tr("col.partner"),
     "compound": ui.tr("col.compound"), "community": ui.tr("col.community"), "month": ui.tr("col.month"),
-}, values={"pillar": lambda p: ui.pillar_name(p, lg)})
+}, values={"pillar": lambda p: ui.pillar_name(p)})
 rows = dd.narrow(ui.query(engagement.activity_list, f), drill, month_col="date")
 dd.detail_table(rows, [
     dd.Col("date", "col.date", "date"), dd.Col("community", "col.community"), dd.Col("compound", "col.compound"),

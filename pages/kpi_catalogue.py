@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from kpi.catalogue import CATALOGUE, DOMAINS, kpis_for
+from present.format import fmt_kpi
 
 view = ui.view()
 lg = view.lang
@@ -27,7 +28,7 @@ for domain in DOMAINS:
     kpis = [k for k in kpis_for(domain) if matches(k)]
     if not kpis:
         continue
-    st.subheader(ui.domain_name(domain, lg), anchor=False)
+    st.subheader(ui.domain_name(domain), anchor=False)
     for k in kpis:
         with st.container(border=True):
             tags = [f":gray-badge[{ui.tr('catalogue.id')} `{k.id}`]"]
@@ -35,17 +36,17 @@ for domain in DOMAINS:
                 tags.append(f":red-badge[{ui.tr('catalogue.headline')}]")
             if k.scorecard:
                 tags.append(f":blue-badge[{ui.tr('catalogue.scorecard')}]")
-            st.markdown(f"**{ui.kpi_name(k, lg)}** &nbsp; " + " ".join(tags))
+            st.markdown(f"**{ui.kpi_name(k)}** &nbsp; " + " ".join(tags))
             direction = ui.tr("catalogue.higher" if k.higher_is_better else "catalogue.lower")
-            target = ui.fmt_kpi(k, k.default_target, lg, unit=True) if k.default_target is not None \
+            target = fmt_kpi(k, k.default_target, lg, unit=True) if k.default_target is not None \
                 else ui.tr("catalogue.no_target")
-            pillar = ui.pillar_name(k.pillar, lg) if k.pillar else ui.tr("catalogue.all_pillars")
+            pillar = ui.pillar_name(k.pillar) if k.pillar else ui.tr("catalogue.all_pillars")
             facts = [
-                ui.tr("catalogue.fact", label=ui.tr("catalogue.unit"), value=ui.kpi_unit(k, lg)),
+                ui.tr("catalogue.fact", label=ui.tr("catalogue.unit"), value=ui.kpi_unit(k)),
                 ui.tr("catalogue.fact", label=ui.tr("catalogue.direction"), value=direction),
                 ui.tr("catalogue.fact", label=ui.tr("catalogue.target"), value=target),
                 ui.tr("catalogue.fact", label=ui.tr("catalogue.pillar"), value=pillar),
             ]
             st.caption(" · ".join(facts))
-            st.markdown(f"**{ui.tr('catalogue.definition')}**　{ui.kpi_definition(k, lg)}")
+            st.markdown(f"**{ui.tr('catalogue.definition')}**　{ui.kpi_definition(k)}")
             st.markdown(f"**{ui.tr('catalogue.formula')}**　`{k.formula}`")

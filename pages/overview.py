@@ -7,6 +7,7 @@ import streamlit as st
 import kpi
 import ui
 from kpi import scorecard, series
+from present import charts
 
 view = ui.view()
 lg = view.lang
@@ -26,7 +27,7 @@ measure = st.segmented_control(
     format_func=lambda m: ui.tr(f"overview.trend.{m}"), key="overview_trend_measure", label_visibility="collapsed",
 )
 monthly = ui.query(series.monthly_by_pillar, view.filters)
-st.plotly_chart(ui.charts.render_monthly_by_pillar(monthly, measure, lg), theme=None, config=ui.charts.CONFIG,
+st.plotly_chart(charts.render_monthly_by_pillar(monthly, measure, lg), theme=None, config=charts.CONFIG,
                 key="overview_trend")
 
 # ---------------------------------------------------------------- scorecard and warnings

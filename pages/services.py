@@ -8,7 +8,7 @@ import streamlit as st
 import kpi
 import ui
 from kpi import services
-from ui import charts
+from present import charts
 from ui import drilldown as dd
 
 PAGE = "services"

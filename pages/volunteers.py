@@ -11,7 +11,7 @@ import streamlit as st
 import kpi
 import ui
 from kpi import series, volunteers
-from ui import charts
+from present import charts
 from ui import drilldown as dd
 
 PAGE = "volunteers"

@@ -10,6 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _targets():
+    from kpi.targets import load_targets
+
+    return load_targets(ROOT / "data" / "targets.toml")
+
+
+TARGETS = _targets()  # the targets file the app uses by default; KPI calls that need targets get these
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default demo warehouse (python -m etl demo), built once per test session.

@@ -10,7 +10,8 @@ import pandas as pd
 import kpi
 from tests.ui_helpers import all_text, assert_clean, run_app
 from ui import drilldown as dd
-from ui.format import fmt_kpi
+from present.format import fmt_kpi
+from tests.conftest import TARGETS
 
 Q3_2026 = kpi.Filters(date(2026, 7, 1), date(2026, 9, 30))
 NANWAN = "南湾社区"
@@ -49,9 +50,9 @@ def cards(at) -> dict[str, str]:
 
 
 def assert_cards(at, con, filters: kpi.Filters, ids: list[str]) -> None:
-    """Every KPI card shows the kpi layer's value for the same filters, formatted by ui.format."""
+    """Every KPI card shows the kpi layer's value for the same filters, formatted by present.format."""
     shown = cards(at)
-    vals = kpi.values(con, filters, ids).set_index("kpi_id")["value"]
+    vals = kpi.values(con, filters, ids, targets=TARGETS).set_index("kpi_id")["value"]
     for kid in ids:
         assert shown[kpi.CATALOGUE[kid].name_zh] == fmt_kpi(kid, vals[kid]), kid
 

@@ -297,7 +297,7 @@ def reference(frames: dict[str, pd.DataFrame], f, targets) -> dict[str, float | 
     # issues
     iss = c[c["kind"] == "居民诉求"]
     kept = iss[iss["status"] != "已转办"]
-    sla = pd.Series([targets.sla_for(cat) for cat in kept["category"]], index=kept.index, dtype="int64")
+    sla = pd.Series([targets.sla_days.get(cat, targets.sla_default_days) for cat in kept["category"]], index=kept.index, dtype="int64")
     days = (kept["closed_on"] - kept["opened_on"]).dt.days
     closed_in = kept["closed_on"].notna() & (kept["closed_on"] >= s) & (kept["closed_on"] <= e)
     opened_in_k = (kept["opened_on"] >= s) & (kept["opened_on"] <= e)

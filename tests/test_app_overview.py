@@ -10,7 +10,8 @@ import pytest
 import kpi
 from kpi import scorecard, series
 from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
-from ui.format import fmt_change, fmt_kpi
+from present.format import fmt_change, fmt_kpi
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -24,9 +25,9 @@ def cards(at) -> dict[str, tuple[str, str]]:
 
 
 def assert_cards_match(at, con, filters: kpi.Filters, lang: str = "zh") -> None:
-    """Every headline card shows kpi.compare's value and change, formatted by ui.format."""
+    """Every headline card shows kpi.compare's value and change, formatted by present.format."""
     ids = kpi.headline_ids()
-    cmp = kpi.compare(con, filters, ids=ids).set_index("kpi_id")
+    cmp = kpi.compare(con, filters, ids=ids, targets=TARGETS).set_index("kpi_id")
     shown = cards(at)
     assert len(shown) == len(ids)
     for kid in ids:
@@ -44,11 +45,11 @@ def test_default_filters(con):
     assert header_scope(at) == "沌阳街道 · 全部社区（6个） · 2026年第三季度"
     assert_cards_match(at, con, kpi.Filters(*Q3_2026))
     # values agree with kpi.values too (the figure a leader would check by hand)
-    v = kpi.values(con, kpi.Filters(*Q3_2026), ids=["activities"])["value"].iloc[0]
+    v = kpi.values(con, kpi.Filters(*Q3_2026), ids=["activities"], targets=TARGETS)["value"].iloc[0]
     assert cards(at)["活动场次"][0] == fmt_kpi("activities", v)
     # the scorecard: one row per community, best first, score ×100
     table = at.dataframe[0].value
-    sc = scorecard.scorecard(con, kpi.Filters(*Q3_2026))
+    sc = scorecard.scorecard(con, kpi.Filters(*Q3_2026), targets=TARGETS)
     assert list(table["community"]) == list(sc["community"])
     assert table["score"].round(6).tolist() == (sc["score"] * 100).round(6).tolist()
     # the trend chart has one trace per pillar with its fixed colour
@@ -63,7 +64,7 @@ def test_default_filters(con):
 
 def test_warnings_list_matches_kpi(con):
     at = run_app()
-    warn = scorecard.warnings(con, kpi.Filters(*Q3_2026))
+    warn = scorecard.warnings(con, kpi.Filters(*Q3_2026), targets=TARGETS)
     text = all_text(at)
     if warn.empty:
         assert "本期无预警" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -12,10 +11,11 @@ import pandas as pd
 import pytest
 
 from tests.ui_helpers import ROOT, all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
-from ui import charts, periods
-from ui.format import fmt_change, fmt_count, fmt_kpi, fmt_number, fmt_percent, fmt_period, fmt_timestamp
-from ui.labels import LABELS, t
+from present import charts
+from present.format import fmt_change, fmt_kpi, fmt_number, fmt_percent, fmt_period, fmt_timestamp
+from present.labels import LABELS, t
 from ui.state import Choices, Note, ViewState, parse_query, query_string, to_query
+from tests.conftest import TARGETS
 
 TODAY = date(2026, 11, 28)
 CHOICES = Choices(
@@ -28,19 +28,19 @@ CHOICES = Choices(
 )
 
 
-# ---------------------------------------------------------------------- ui.format
+# ---------------------------------------------------------------------- present.format
 
 
 def test_counts_use_wan_from_ten_thousand():
-    assert fmt_count(1172) == "1,172"
-    assert fmt_count(9999) == "9,999"
-    assert fmt_count(28708) == "2.87万"
-    assert fmt_count(10000) == "1万"
-    assert fmt_count(123456) == "12.35万"
-    assert fmt_count(250_000_000) == "2.5亿"
-    assert fmt_count(28708, "en") == "28,708"
-    assert fmt_count(None) == "—"
-    assert fmt_count(float("nan")) == "—"
+    assert fmt_number(1172) == "1,172"
+    assert fmt_number(9999) == "9,999"
+    assert fmt_number(28708) == "2.87万"
+    assert fmt_number(10000) == "1万"
+    assert fmt_number(123456) == "12.35万"
+    assert fmt_number(250_000_000) == "2.5亿"
+    assert fmt_number(28708, lang="en") == "28,708"
+    assert fmt_number(None) == "—"
+    assert fmt_number(float("nan")) == "—"
     assert fmt_number(0.0, 1) == "0.0"
     assert fmt_number(-0.01, 1) == "0.0"
 
@@ -77,42 +77,6 @@ def test_periods_in_words():
 def test_load_time_is_shown_in_beijing_time():
     assert fmt_timestamp(datetime(2026, 11, 28, 2, 38, 43)) == "2026-11-28 10:38"
     assert fmt_timestamp(None) == "—"
-
-
-# ---------------------------------------------------------------------- ui.periods
-
-
-@pytest.mark.parametrize(
-    ("token", "start", "end"),
-    [
-        ("this_month", date(2026, 11, 1), TODAY),
-        ("this_quarter", date(2026, 10, 1), TODAY),
-        ("last_quarter", date(2026, 7, 1), date(2026, 9, 30)),
-        ("this_year", date(2026, 1, 1), TODAY),
-        ("last_12_months", date(2025, 11, 1), date(2026, 10, 31)),
-        ("2024Q1", date(2024, 1, 1), date(2024, 3, 31)),
-        ("2001Q4", date(2001, 10, 1), date(2001, 12, 31)),
-    ],
-)
-def test_period_presets(token, start, end):
-    assert periods.resolve(token, TODAY) == (start, end)
-
-
-def test_last_quarter_across_new_year_and_12_months_in_march():
-    assert periods.resolve("last_quarter", date(2025, 2, 10)) == (date(2024, 10, 1), date(2024, 12, 31))
-    assert periods.resolve("last_12_months", date(2024, 3, 1)) == (date(2023, 3, 1), date(2024, 2, 29))
-
-
-def test_today_is_injectable(monkeypatch):
-    monkeypatch.setenv("GOV_TODAY", "2025-05-05")
-    assert periods.today() == date(2025, 5, 5)
-    monkeypatch.setenv("GOV_TODAY", "not a date")
-    assert periods.today() == date.today()
-
-
-def test_quarter_options_newest_first_with_extra():
-    opts = periods.quarter_options(date(2025, 8, 3), TODAY, extra=("2001Q1",))
-    assert opts == ["2026Q4", "2026Q3", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2001Q1"]
 
 
 # ---------------------------------------------------------------------- ui.state (URL ↔ view)
@@ -183,7 +147,7 @@ def test_every_note_has_a_label():
         assert t(Note(key, "v").key, "zh", value="v") and t(key, "en", value="v")
 
 
-# ---------------------------------------------------------------------- ui.labels
+# ---------------------------------------------------------------------- present.labels
 
 
 def test_every_label_has_both_languages():
@@ -195,7 +159,7 @@ def test_every_label_has_both_languages():
 
 def test_every_label_used_in_the_code_exists():
     files = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
-             *sorted((ROOT / "briefing").glob("*.py"))]
+             *sorted((ROOT / "briefing").glob("*.py")), *sorted((ROOT / "present").glob("*.py"))]
     used = set()
     for f in files:
         used |= set(re.findall(r"""\b(?:t|tr)\(\s*f?["']([a-z_]+\.[a-z_.]+)["']""", f.read_text(encoding="utf-8")))
@@ -204,7 +168,7 @@ def test_every_label_used_in_the_code_exists():
     assert not missing, missing
 
 
-# ---------------------------------------------------------------------- ui.charts
+# ---------------------------------------------------------------------- present.charts
 
 
 def _monthly() -> pd.DataFrame:
@@ -230,7 +194,7 @@ def test_monthly_chart_uses_fixed_pillar_colours_and_titled_axes():
 def test_empty_data_gives_the_empty_figure():
     empty = _monthly().assign(activities=0, participants=0)
     for fig in (charts.render_monthly_by_pillar(empty), charts.render_monthly_by_pillar(empty.iloc[0:0]),
-                charts.render_bar(empty, "pillar", "activities"), charts.empty_figure()):
+                charts.render_rank_bar(empty, "pillar", "activities"), charts.empty_figure()):
         assert not fig.data
         assert fig.layout.annotations[0].text == "该范围内暂无数据"
 
@@ -240,17 +204,16 @@ def test_case_kinds_have_fixed_colours_distinct_from_pillars():
     assert len(set(colours)) == len(colours) == 7
     assert charts.color_for("矛盾纠纷") == charts.CASE_KIND_COLORS["矛盾纠纷"]
     df = pd.DataFrame({"kind": ["居民诉求", "安全隐患"], "n": [3, 5]})
-    fig = charts.render_bar(df, "kind", "n", color="kind", value_title="件数（件）")
-    assert list(fig.data[0].marker.color) == [charts.CASE_KIND_COLORS["居民诉求"], charts.CASE_KIND_COLORS["安全隐患"]]
+    fig = charts.render_rank_bar(df, "kind", "n", color_by="kind", value_title="件数（件）")
+    assert list(fig.data[0].marker.color) == ["#7A4FA0", "#6B7A2E"]  # smallest first: 居民诉求 violet, 安全隐患 olive
 
 
 # ---------------------------------------------------------------------- app.py
 
 
 def test_navigation_order_and_titles():
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = next(ast.literal_eval(n.value) for n in tree.body
-                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PAGES")
+    from ui.shell import PAGES as pages
+
     files = [f for f, _, _ in pages]
     assert files == ["pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
                      "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/kpi_catalogue.py"]
@@ -373,7 +336,7 @@ def test_a_new_load_shows_up_on_the_next_rerun(demo_db, tmp_path, monkeypatch):
 
     import kpi
     from etl.warehouse import open_read_only
-    from ui.format import fmt_kpi
+    from present.format import fmt_kpi
 
     live = tmp_path / "governance.duckdb"
     shutil.copyfile(demo_db, live)
@@ -392,7 +355,7 @@ def test_a_new_load_shows_up_on_the_next_rerun(demo_db, tmp_path, monkeypatch):
     assert_clean(at)
     con = open_read_only(live)
     try:
-        want = kpi.value(con, kpi.Filters(date(2026, 7, 1), date(2026, 9, 30)), "activities")
+        want = kpi.value(con, kpi.Filters(date(2026, 7, 1), date(2026, 9, 30)), "activities", targets=TARGETS)
     finally:
         con.close()
     assert at.metric[0].value == fmt_kpi("activities", want) != before
@@ -416,13 +379,33 @@ def test_pages_are_thin():
         assert not re.search(r"\bSELECT\b.+\bFROM\b", src, re.I | re.S), f.name
 
 
-def test_pure_ui_modules_do_not_import_streamlit() -> None:
-    """briefing/ and the command line use the one label table, formats and chart template without Streamlit."""
-    import subprocess
-    import sys
+# ---------------------------------------------------------------------- deep links: the handover (ui.shell)
 
-    code = (
-        "import sys, ui, ui.labels, ui.format, ui.charts, ui.periods, ui.state, ui.downloads;"
-        "assert 'streamlit' not in sys.modules, 'streamlit imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+def test_streamlit_still_has_the_legacy_pages_mode_the_handover_exists_for():
+    """If this fails after a Streamlit upgrade, re-read docs/architecture.md ("Why ui.shell.ensure_app exists"):
+    the legacy pages/ mode (a page file run alone) may be gone or work differently, and the handover may be
+    unnecessary or need a new trigger."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert hasattr(PagesManager, "uses_pages_directory")
+    assert callable(getattr(script_runner, "_mpa_v1", None))
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize("page,title", [
+    ("pages/engagement.py", "活动参与"), ("pages/issues.py", "诉求办理"), ("pages/briefing.py", "季度简报"),
+    ("pages/kpi_catalogue.py", "指标说明"),
+])
+def test_a_page_run_alone_hands_the_run_over_to_the_app(page, title):
+    """AppTest runs every script in the legacy mode (it resets Streamlit's mode flag each run), so switching
+    page runs the page file alone: the page must still get the app's sidebar, header and its own content."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    at = run_app(page=page)
+    assert PagesManager.uses_pages_directory is False  # the app's st.navigation ran inside the page's run
+    assert_clean(at)
+    assert [h.value for h in at.header] == [title]
+    assert header_scope(at).endswith("2026年第三季度")
+    assert at.sidebar.selectbox  # the filters are drawn

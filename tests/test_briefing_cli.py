@@ -72,7 +72,7 @@ def test_module_entry_point_in_a_fresh_process(demo_db, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "季度简报_沌阳街道_2026Q3_演示数据_en.xlsx").exists()
+    assert (tmp_path / "Quarterly_briefing_沌阳街道_2026Q3_demo.xlsx").exists()  # named in the briefing's language
     assert "DEMO DATA" in r.stdout
 
 

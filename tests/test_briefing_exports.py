@@ -19,9 +19,9 @@ import kpi
 from briefing import build, exports, figures, render
 from kpi import Filters
 from kpi.scorecard import evaluate
-from tests.conftest import ROOT
-from ui.format import fmt_kpi
-from ui.labels import kpi_name
+from tests.conftest import TARGETS, ROOT
+from present.format import fmt_kpi, fmt_quarter
+from present.labels import kpi_name
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
 needs_chromium = pytest.mark.skipif(
@@ -33,7 +33,7 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def briefings(con, demo_db):
-    return {k: build(con, q, c, db_path=demo_db) for k, (q, c) in CASES.items()}
+    return {k: build(con, q, c, targets=kpi.load_targets()) for k, (q, c) in CASES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_pdf_is_a4_landscape_with_non_blank_pages(files, briefings, case):
         _assert_title_text_rendered(a, scale=1.25)
     m = briefings[case].meta
     assert info["title"] == m.title("zh")
-    for part in (m.scope.label("zh"), m.quarter.label("zh"), "数据截至", "演示数据"):
+    for part in (m.scope.label("zh"), fmt_quarter(m.quarter, "zh"), "数据截至", "演示数据"):
         assert part in info["subject"], part
 
 
@@ -160,7 +160,7 @@ def test_pptx_reads_back_with_editable_numbers(files, briefings, case):
     assert len(slides) == 8
     assert slides[0].shapes.title.text == b.meta.title("zh")
     subtitle = slides[0].placeholders[1].text_frame.text
-    for part in (b.meta.scope.label("zh"), b.meta.quarter.label("zh"), "数据截至", "演示数据"):
+    for part in (b.meta.scope.label("zh"), fmt_quarter(b.meta.quarter, "zh"), "数据截至", "演示数据"):
         assert part in subtitle
     assert prs.core_properties.title == b.meta.title("zh") and "演示数据" in prs.core_properties.subject
 
@@ -209,7 +209,7 @@ def test_xlsx_first_sheet_states_scope_freshness_demo_and_definitions(workbooks,
     assert wb.sheetnames[0] == "说明与指标口径"
     ws = wb.worksheets[0]
     text = "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
-    for part in (b.meta.scope.label("zh"), b.meta.quarter.code, b.meta.quarter.label("zh"), "数据截至", "2026-09-30",
+    for part in (b.meta.scope.label("zh"), b.meta.quarter.code, fmt_quarter(b.meta.quarter, "zh"), "数据截至", "2026-09-30",
                  "演示数据", "目标值版本"):
         assert part in text, part
     for k in kpi.CATALOGUE.values():
@@ -221,11 +221,11 @@ def test_xlsx_first_sheet_states_scope_freshness_demo_and_definitions(workbooks,
 @pytest.mark.parametrize("case", CASES)
 def test_xlsx_values_equal_the_kpi_layer(con, workbooks, case):
     q, community = CASES[case]
-    from briefing import Quarter
+    from kpi.calendar import Quarter
 
     qq = Quarter.parse(q)
     f = Filters(qq.start, qq.end, communities=(community,) if community else ())
-    cmp = kpi.compare(con, f).set_index("kpi_id")
+    cmp = kpi.compare(con, f, targets=TARGETS).set_index("kpi_id")
     wb = workbooks[case]
     rows = _table(wb["指标明细"])
     assert [r["指标编号"] for r in rows] == list(kpi.CATALOGUE)
@@ -245,7 +245,7 @@ def test_xlsx_values_equal_the_kpi_layer(con, workbooks, case):
     assert _same(issues[-1]["受理数"], cmp.loc["cases_opened", "current"])
     assert _same(issues[-1]["办结率"], cmp.loc["closure_rate", "current"])
 
-    ev = evaluate(con, Filters(qq.start, qq.end))
+    ev = evaluate(con, Filters(qq.start, qq.end), targets=TARGETS)
     sc = _table(wb["社区综合评分"])
     assert [r["社区"] for r in sc] == list(ev.table["community"])
     for r, (_, want) in zip(sc, ev.table.iterrows(), strict=True):
@@ -259,12 +259,12 @@ def test_xlsx_values_equal_the_kpi_layer(con, workbooks, case):
         assert (r["社区"], r["指标编号"]) == (w.community, w.kpi_id)
         assert _same(r["本季度"], w.value) and _same(r["前四季度均值"], w.baseline) and _same(r["变化"], w.change)
     narrative = [r["内容"] for r in _table(wb["本季度综述"])]
-    assert narrative and narrative[0].startswith(qq.label("zh"))
+    assert narrative and narrative[0].startswith(fmt_quarter(qq, "zh"))
     if community:
         comp = _table(wb["各小区情况"])
         assert comp and all(r["小区"] for r in comp)
         for r in comp:
-            v = kpi.value(con, Filters(qq.start, qq.end, (community,), (r["小区"],)), "activities")
+            v = kpi.value(con, Filters(qq.start, qq.end, (community,), (r["小区"],)), "activities", targets=TARGETS)
             assert _same(r["活动场次"], v)
 
 
@@ -288,7 +288,7 @@ def test_english_follows_the_language(briefings, tmp_path):
     wb = load_workbook(io.BytesIO(data["xlsx"]))
     assert wb.sheetnames[0] == "About & definitions"
     assert wb.worksheets[0]["A1"].value == b.meta.title("en")
-    assert exports.file_name(b, "pdf", "en").endswith("_en.pdf")
+    assert exports.file_name(b, "pdf", "en") == "Quarterly_briefing_沌阳街道_2026Q3_demo.pdf"
 
 
 def test_file_names_and_formats():

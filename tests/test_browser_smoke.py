@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.ui_helpers import ROOT
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +103,7 @@ def test_scorecard_row_narrows_to_that_community(browser, server, demo_db):
 
     con = open_read_only(demo_db)
     try:
-        order = scorecard.scorecard(con, kpi.Filters(date(2024, 1, 1), date(2024, 3, 31)))["community"].tolist()
+        order = scorecard.scorecard(con, kpi.Filters(date(2024, 1, 1), date(2024, 3, 31)), targets=TARGETS)["community"].tolist()
     finally:
         con.close()
     page = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ui.downloads import PREFIX, neutralise, neutralise_value, to_csv, to_excel
+from present.spreadsheet import PREFIX, neutralise, neutralise_value, to_csv, to_excel
 
 
 def _frame() -> pd.DataFrame:

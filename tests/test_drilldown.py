@@ -9,7 +9,7 @@ import pytest
 
 from kpi import Filters
 from ui import drilldown as dd
-from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_QUARTER, K_START
+from ui.filters import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_QUARTER, K_START
 from ui.state import ViewState
 
 Q3 = ViewState(date(2026, 7, 1), date(2026, 9, 30), "2026Q3")
@@ -87,7 +87,7 @@ def test_apply_pick_sets_global_filters_and_keeps_the_local_part():
     after = dd.apply_pick("engagement", {"month": "2026-08-01", "pillar": "志愿服务"}, Q3, state=state)
     assert state[K_PERIOD] == "custom"
     assert (state[K_START], state[K_END]) == (date(2026, 8, 1), date(2026, 8, 31))
-    assert K_COMMUNITY not in state  # the community filter is not touched
+    assert state[K_COMMUNITY] == [] and state[K_COMPOUND] == []  # the community filter stays as it was (all)
     assert dd.local("engagement", after.filters, state) == {"pillar": "志愿服务"}  # valid under the new filters
     undo = state[dd._UNDO]
     assert undo.before == Q3 and undo.after == after
@@ -164,7 +164,7 @@ def test_widget_key_changes_with_its_parts():
 @pytest.mark.parametrize("fields", [("month",), ("month", "pillar"), ("category",)])
 def test_pick_roundtrip_through_chart_customdata(fields):
     """The render functions put exactly the PICK fields into customdata, in order."""
-    from ui import charts
+    from present import charts
 
     if fields == ("month", "pillar"):
         df = pd.DataFrame({"month": [date(2026, 7, 1), date(2026, 8, 1)], "pillar": ["志愿服务", "社会治理"],

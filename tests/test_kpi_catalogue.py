@@ -74,11 +74,3 @@ def test_importing_kpi_does_not_import_streamlit():
     code = "import kpi, kpi.scorecard, kpi.series, sys; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
-
-def test_as_frame_for_the_explanation_page():
-    from kpi.catalogue import as_frame
-
-    df = as_frame()
-    assert list(df["id"]) == list(CATALOGUE)
-    assert {"name_zh", "definition_zh", "definition_en", "formula", "unit_zh", "direction", "default_target",
-            "domain_zh", "headline", "scorecard"} <= set(df.columns)

@@ -7,6 +7,8 @@ must add up to (sum over categories == the period KPI, and so on).
 
 from __future__ import annotations
 
+import inspect
+
 import functools
 import math
 from dataclasses import replace
@@ -178,7 +180,7 @@ def test_activity_list_is_the_scope(seed, i):
 def _issue_frame(frames, f: Filters) -> pd.DataFrame:
     c = _cases(frames, f, "居民诉求").copy()
     e = _ts(f.end)
-    c["sla"] = [TARGETS.sla_for(x) for x in c["category"]]
+    c["sla"] = [TARGETS.sla_days.get(x, TARGETS.sla_default_days) for x in c["category"]]
     c["days"] = (c["closed_on"] - c["opened_on"]).dt.days
     c["kept"] = c["status"] != "已转办"
     c["opened_in"] = (c["opened_on"] >= _ts(f.start)) & (c["opened_on"] <= e)
@@ -341,7 +343,7 @@ def test_visit_coverage_by_quarter(seed, i):
     assert len(got) == len(quarters) * len(comms)
     for (qs, qe) in quarters:
         qf = f.with_period(qs, qe)
-        want = kpi.values(con, qf, ["visit_coverage"], by="community").set_index("community")["value"]
+        want = kpi.values(con, qf, ["visit_coverage"], by="community", targets=TARGETS).set_index("community")["value"]
         part = got[got["quarter"] == qs].set_index("community")
         for comm, v in want.items():
             assert close(part.loc[comm, "visit_coverage"], v)
@@ -413,9 +415,9 @@ def test_services_out_of_pillar():
     f = Filters(date(2023, 1, 1), date(2024, 12, 31), pillars=("联动联建",))
     summ = services.service_summary(con, f)
     assert set(summ["kind"]) <= {"repair"}
-    assert summ["activities"].sum() == kpi.value(con, f, "home_repairs")
+    assert summ["activities"].sum() == kpi.value(con, f, "home_repairs", targets=TARGETS)
     assert services.service_summary(con, replace(f, pillars=("居民自治",)))["activities"].sum() == \
-        kpi.value(con, replace(f, pillars=("居民自治",)), "home_repairs")
+        kpi.value(con, replace(f, pillars=("居民自治",)), "home_repairs", targets=TARGETS)
 
 
 # ---------------------------------------------------------------------- volunteers
@@ -507,8 +509,9 @@ OUT_OF_PILLAR = [
 def test_out_of_pillar_is_empty(fn, pillar):
     con, _ = _warehouse(3)
     f = Filters(date(2023, 1, 1), date(2024, 12, 31), pillars=(pillar,))
-    assert fn(con, f).empty
-    aging = issues.backlog_aging(con, Filters(date(2024, 1, 1), date(2024, 3, 31), pillars=("志愿服务",)))
+    kwargs = {"targets": TARGETS} if "targets" in inspect.signature(fn).parameters else {}
+    assert fn(con, f, **kwargs).empty
+    aging = issues.backlog_aging(con, Filters(date(2024, 1, 1), date(2024, 3, 31), pillars=("志愿服务",)), targets=TARGETS)
     assert aging.empty
 
 
@@ -517,7 +520,7 @@ def test_empty_period_gives_zero_rows_not_errors():
     f = Filters(date(2030, 1, 1), date(2030, 3, 31))
     assert engagement.by_type(con, f).empty and engagement.activity_list(con, f).empty
     assert engagement.compound_month(con, f)["participants"].sum() == 0
-    assert issues.backlog_aging(con, f)["cases"].sum() >= 0
+    assert issues.backlog_aging(con, f, targets=TARGETS)["cases"].sum() >= 0
     assert disputes.outcomes(con, f)["cases"].sum() == 0
     assert safety.hazard_flow(con, f)["hazards_found"].sum() == 0
     assert services.service_summary(con, f).empty and volunteers.service_summary(con, f).empty

@@ -13,6 +13,7 @@ from kpi.series import month_periods, monthly, monthly_by_pillar, quarter_period
 from kpi.services import services_by_type
 from kpi.targets import Targets
 from tests.factories import random_warehouse
+from tests.conftest import TARGETS
 
 
 @pytest.mark.parametrize("f", [
@@ -66,7 +67,7 @@ def test_services_by_type():
     a = a[a["pillar"] == "志愿服务"]
     want = a.groupby("activity_type")["services"].sum()
     assert dict(zip(got["activity_type"], got["services"], strict=True)) == {k: float(v) for k, v in want.items()}
-    assert got["services"].sum() == kpi.value(w.con, f, "convenience_services")
+    assert got["services"].sum() == kpi.value(w.con, f, "convenience_services", targets=TARGETS)
     assert services_by_type(w.con, Filters(f.start, f.end, pillars=("居民自治",))).empty
 
 

@@ -150,6 +150,6 @@ def test_ids_subset_and_errors():
     df = kpi.values(w.con, f, ["satisfaction_rate", "activities"], targets=TARGETS)
     assert list(df["kpi_id"]) == ["satisfaction_rate", "activities"]
     with pytest.raises(KeyError):
-        kpi.values(w.con, f, ["no_such_kpi"])
+        kpi.values(w.con, f, ["no_such_kpi"], targets=TARGETS)
     with pytest.raises(ValueError):
-        kpi.values(w.con, f, by="street")
+        kpi.values(w.con, f, by="street", targets=TARGETS)

@@ -23,6 +23,7 @@ from tests.domain_page_helpers import (
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("disputes")] + [k.id for k in kpi.kpis_for("safety")]
@@ -46,7 +47,7 @@ def test_narrowed_hazard_list(con, downloads):
     assert_cards(at, con, f, IDS)
     lst = safety.hazard_list(con, f)
     assert row_count(at) == len(lst)
-    found = kpi.value(con, f, "hazards_found")
+    found = kpi.value(con, f, "hazards_found", targets=TARGETS)
     assert (lst["opened_on"] >= f.start).sum() == found
     same_rows(downloads["dis_hazards_dl"], lst, "编号", "case_id")
 
@@ -66,7 +67,7 @@ def test_an_outcome_bar_narrows_to_exactly_its_cases(con, downloads):
     assert row_count(at) == out.loc["调解成功", "cases"]
     # the bar's share of all outcomes is the success-rate card
     rate = 100 * out.loc["调解成功", "cases"] / out["cases"].sum()
-    assert abs(rate - kpi.value(con, Q3_2026, "mediation_success_rate")) < 1e-9
+    assert abs(rate - kpi.value(con, Q3_2026, "mediation_success_rate", targets=TARGETS)) < 1e-9
     assert set(downloads["dis_disputes_dl"]["调解结果"]) == {"调解成功"}
 
 

@@ -24,6 +24,7 @@ from tests.domain_page_helpers import (
 from tests.ui_helpers import app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("engagement")]
@@ -35,12 +36,12 @@ def test_default_scope(con, downloads):
     at = open_page("engagement")
     assert_cards(at, con, Q3_2026, IDS)
     acts = engagement.activity_list(con, Q3_2026)
-    assert row_count(at) == len(acts) == kpi.value(con, Q3_2026, "activities")
+    assert row_count(at) == len(acts) == kpi.value(con, Q3_2026, "activities", targets=TARGETS)
     same_rows(downloads["eng_list_dl"], acts, "活动编号", "activity_id")
     partners = at.dataframe[0].value  # the partner table, as the kpi layer gives it
     want = engagement.partners(con, Q3_2026)
     assert list(partners["partner"]) == list(want["partner"])
-    assert partners["activities"].sum() == kpi.value(con, Q3_2026, "partner_activities")
+    assert partners["activities"].sum() == kpi.value(con, Q3_2026, "partner_activities", targets=TARGETS)
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -71,7 +72,7 @@ def test_a_heat_map_cell_narrows_the_list_to_that_compound_and_month(con, downlo
     assert labels[:3] == [f"月份：{cell['month'].year}年{cell['month'].month}月", f"小区：{cell['compound']}",
                           f"社区：{cell['community']}"] and labels[3] == "全部清除"
     [c for c in chip_buttons(at) if c.label == "全部清除"][0].click().run()
-    assert row_count(at) == kpi.value(con, Q3_2026, "activities") and not chip_buttons(at)
+    assert row_count(at) == kpi.value(con, Q3_2026, "activities", targets=TARGETS) and not chip_buttons(at)
 
 
 def test_a_partner_row_narrows_the_list(con):

@@ -24,6 +24,7 @@ from tests.domain_page_helpers import (
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("issues")]
@@ -35,8 +36,8 @@ def test_default_scope_shows_the_kpi_values_and_the_overdue_list(con, downloads)
     at = open_page("issues")
     assert header_scope(at) == "沌阳街道 · 全部社区（6个） · 2026年第三季度"
     assert_cards(at, con, Q3_2026, IDS)
-    overdue = issues.case_list(con, Q3_2026, which="overdue")
-    assert row_count(at) == len(overdue) == kpi.value(con, Q3_2026, "overdue_backlog")
+    overdue = issues.case_list(con, Q3_2026, which="overdue", targets=TARGETS)
+    assert row_count(at) == len(overdue) == kpi.value(con, Q3_2026, "overdue_backlog", targets=TARGETS)
     shown = at.dataframe[-1].value
     assert list(shown["case_id"]) == list(overdue["case_id"][:50])
     same_rows(downloads["iss_overdue_dl"], overdue, "编号", "case_id")
@@ -48,8 +49,8 @@ def test_narrowed_to_one_community_and_another_list(con, downloads):
     at = open_page("issues", query={"community": NANWAN}, state={"iss_list": "opened"})
     assert header_scope(at).startswith("沌阳街道 · 南湾社区")
     assert_cards(at, con, f, IDS)
-    opened = issues.case_list(con, f, which="opened")
-    assert row_count(at) == len(opened) == kpi.value(con, f, "cases_opened")
+    opened = issues.case_list(con, f, which="opened", targets=TARGETS)
+    assert row_count(at) == len(opened) == kpi.value(con, f, "cases_opened", targets=TARGETS)
     assert set(opened["community"]) == {NANWAN}
     same_rows(downloads["iss_opened_dl"], opened, "编号", "case_id")
 
@@ -65,14 +66,14 @@ def test_pillar_without_resident_requests_explains_itself():
 
 
 def test_a_click_on_a_category_narrows_the_list_and_the_chip_clears_it(con, downloads):
-    opened = issues.case_list(con, Q3_2026, which="opened")
+    opened = issues.case_list(con, Q3_2026, which="opened", targets=TARGETS)
     category = opened["category"].value_counts().index[0]
     at = open_page("issues", state={"iss_list": "opened", **drill_state("issues", Q3_2026, {"category": category})})
     want = opened[opened["category"] == category]
     assert row_count(at) == len(want)
     same_rows(downloads["iss_opened_dl"], want, "编号", "case_id")
     # the category chart's bar for it equals the list (both are 受理数 of the category)
-    by_cat = issues.breakdown(con, Q3_2026, by="category").set_index("category")
+    by_cat = issues.breakdown(con, Q3_2026, by="category", targets=TARGETS).set_index("category")
     assert by_cat.loc[category, "cases_opened"] == len(want)
     chips = chip_buttons(at)
     assert [c.label for c in chips] == [f"分类：{category}"]
@@ -81,8 +82,8 @@ def test_a_click_on_a_category_narrows_the_list_and_the_chip_clears_it(con, down
 
 
 def test_a_click_on_an_aging_bucket(con):
-    open_cases = issues.case_list(con, Q3_2026, which="open")
-    aging = issues.backlog_aging(con, Q3_2026).set_index("bucket")
+    open_cases = issues.case_list(con, Q3_2026, which="open", targets=TARGETS)
+    aging = issues.backlog_aging(con, Q3_2026, targets=TARGETS).set_index("bucket")
     at = open_page("issues", state={"iss_list": "open", **drill_state("issues", Q3_2026, {"bucket": "31–90"})})
     assert row_count(at) == aging.loc["31–90", "cases"] == (open_cases["bucket"] == "31–90").sum()
     assert [c.label for c in chip_buttons(at)] == ["账龄：31–90天"]

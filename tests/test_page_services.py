@@ -21,6 +21,7 @@ from tests.domain_page_helpers import (
     same_rows,
 )
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
+from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("services")]
@@ -36,8 +37,8 @@ def test_default_scope(con, downloads):
     same_rows(downloads["svc_list_dl"], lst, "活动编号", "activity_id")
     table = at.dataframe[0].value  # by service type
     conv = table[table["kind"] == "便民服务"]
-    assert conv["services"].sum() == kpi.value(con, Q3_2026, "convenience_services")
-    assert table[table["kind"] == "上门维修"]["activities"].sum() == kpi.value(con, Q3_2026, "home_repairs")
+    assert conv["services"].sum() == kpi.value(con, Q3_2026, "convenience_services", targets=TARGETS)
+    assert table[table["kind"] == "上门维修"]["activities"].sum() == kpi.value(con, Q3_2026, "home_repairs", targets=TARGETS)
 
 
 def test_narrowed(con, downloads):
@@ -66,4 +67,4 @@ def test_without_the_volunteer_pillar_only_repairs_remain(con):
     at = open_page("services", query={"pillar": "联动联建"})
     assert "便民服务人次不计算" in all_text(at)
     lst = services.service_list(con, f)
-    assert set(lst["kind"]) == {"repair"} and row_count(at) == len(lst) == kpi.value(con, f, "home_repairs")
+    assert set(lst["kind"]) == {"repair"} and row_count(at) == len(lst) == kpi.value(con, f, "home_repairs", targets=TARGETS)

@@ -48,7 +48,7 @@ def run_app(query: dict | None = None, page: str | None = None):
 def texts(at) -> list[str]:
     """Every text element's value in the app (main area and sidebar)."""
     out: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "error", "success"):
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "warning", "info", "error", "success"):
         out += [str(e.value) for e in getattr(at, kind)]
     return out
 

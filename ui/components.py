@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 import kpi
+from kpi.calendar import Period
 from kpi.catalogue import CATALOGUE, scorecard_ids
 from kpi.engine import in_scope
-from ui import data
-from ui.format import (
+from present.format import (
     fmt_change,
     fmt_date,
     fmt_kpi,
@@ -21,28 +21,14 @@ from ui.format import (
     fmt_timestamp,
     join,
     missing,
-    period_kind,
 )
-from ui.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
-from ui.sidebar import current_view, narrow_to_community, notes
+from present.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
+from ui import data, theme
+from ui.filters import current_view, narrow_to_community, notes
 from ui.state import Choices, ViewState
+from ui.text import lang, tr
 
 GOOD, BAD, NEUTRAL = "green", "red", "gray"
-# Less empty space above the header, so a 1280×720 screenshot shows the cards.
-_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-[data-testid="stMetricValue"] { font-size: 2rem; line-height: 1.35; }
-</style>"""
-
-
-def lang() -> str:
-    view = st.session_state.get("_ui_view")
-    return view.lang if view is not None else st.session_state.get("f_lang", "zh")
-
-
-def tr(key: str, **fmt) -> str:
-    """`ui.labels.t` in the current language."""
-    return t(key, lang(), **fmt)
 
 
 # ---------------------------------------------------------------------- header
@@ -75,7 +61,7 @@ def header(page_title: str, view: ViewState, choices: Choices, opts) -> None:
     """Page title, the scope in words, data freshness, the demo banner and any URL notes."""
     lg = view.lang
     scope = scope_words(view, choices)
-    st.html(_CSS)
+    theme.page()
     st.header(page_title, anchor=False)
     st.markdown(f"#### {scope}")
     fresh = (t("header.freshness", lg, ts=fmt_timestamp(opts.last_load_at, lg)) if opts.last_load_at
@@ -131,7 +117,7 @@ def domain_cards(ids: Sequence[str], columns: int = 3, pillar_of: str | None = N
 
 
 def _vs_previous_label(view: ViewState, lg: str) -> str:
-    kind = period_kind(view.start, view.end)
+    kind = Period(view.start, view.end).kind
     return t(f"card.vs.{kind}" if kind in ("quarter", "month", "year") else "card.vs.period", lg)
 
 

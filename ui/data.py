@@ -9,13 +9,18 @@
   through `st.cache_data`, keyed by the function, its arguments (Filters etc.),
   the warehouse path, the data version and the targets file's version — so a
   new load or an edited targets file shows up on the next rerun, no restart.
-  Each kpi function opens its own cursor on the shared connection.
+  A function that takes `targets` gets the targets file (`targets()`, read once
+  per version) unless the caller passes them. Each kpi function opens its own
+  cursor on the shared connection.
+- `briefing(quarter, community)` and `briefing_canvas(...)`: the quarterly
+  briefing (`briefing.model.build`) and its rendered canvas, cached the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,7 @@ import duckdb
 import streamlit as st
 
 from etl.warehouse import data_version, default_db_path, open_read_only
-from kpi.targets import default_targets_path
+from kpi.targets import default_targets_path, load_targets
 
 
 def db_path() -> Path:
@@ -87,14 +92,24 @@ def _resolve(name: str):
     return obj
 
 
-@st.cache_data(max_entries=512, ttl=6 * 3600, show_spinner=False)
-def _cached(name: str, path: str, version: str, targets: str, args: tuple, kwargs: tuple):  # noqa: ARG001
-    fn = _resolve(name)
+def _takes_targets(fn) -> bool:
     try:
-        return fn(_connection(path, version), *args, **dict(kwargs))
+        return "targets" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@st.cache_data(max_entries=512, ttl=6 * 3600, show_spinner=False)
+def _cached(name: str, path: str, version: str, targets_token: str, args: tuple, kwargs: tuple):
+    fn = _resolve(name)
+    kw = dict(kwargs)
+    if "targets" not in kw and _takes_targets(fn):
+        kw["targets"] = _targets(targets_token)
+    try:
+        return fn(_connection(path, version), *args, **kw)
     except duckdb.ConnectionException:
         # the file was replaced while this ran and its connection was closed: once more on the new file
-        return fn(_connection(path, data_version(path)), *args, **dict(kwargs))
+        return fn(_connection(path, data_version(path)), *args, **kw)
 
 
 def query(fn, *args, **kwargs):
@@ -113,11 +128,38 @@ def query(fn, *args, **kwargs):
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _targets(token: str):  # noqa: ARG001 - token is the cache key
-    from kpi.targets import load_targets
-
     return load_targets()
 
 
 def targets():
     """The targets file in use (`kpi.load_targets()`), cached by the file's version. May raise TargetsError."""
     return _targets(targets_version())
+
+
+# ---------------------------------------------------------------------- the quarterly briefing
+
+@st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
+def _briefing(quarter: str, community: str | None, path: str, version: str, targets_token: str):
+    from briefing import model
+
+    try:
+        return model.build(_connection(path, version), quarter, community, targets=_targets(targets_token))
+    except duckdb.ConnectionException:
+        return model.build(_connection(path, data_version(path)), quarter, community, targets=_targets(targets_token))
+
+
+def briefing(quarter: str, community: str | None):
+    """`briefing.model.build` for a quarter and scope, cached by data and targets version (BriefingError passes)."""
+    return _briefing(quarter, community, str(db_path()), version(), targets_version())
+
+
+@st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
+def _briefing_canvas(quarter: str, community: str | None, lang: str, path: str, version: str, targets_token: str):
+    from briefing import exports
+
+    return exports.png_bytes(_briefing(quarter, community, path, version, targets_token), lang)
+
+
+def briefing_canvas(quarter: str, community: str | None, lang: str) -> bytes:
+    """The briefing's 1920×1080 canvas as PNG (needs Chromium: `briefing.render.available()`), cached."""
+    return _briefing_canvas(quarter, community, lang, str(db_path()), version(), targets_version())

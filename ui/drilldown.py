@@ -28,10 +28,15 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
-from ui import periods
-from ui.format import fmt_date, fmt_month, fmt_period, join
-from ui.labels import t
+from kpi import calendar
+from present.charts import CONFIG
+from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_period, join
+from present.labels import t
+from ui import filters
+from ui.components import empty_state
+from ui.downloads import download_buttons
 from ui.state import ViewState
 
 GLOBAL_FIELDS = ("community", "month")
@@ -96,11 +101,9 @@ def split(pick: Mapping[str, str], global_fields: Sequence[str] = GLOBAL_FIELDS)
 
 
 def month_bounds(month: str | date) -> tuple[date, date]:
-    """First and last day of the month of an ISO date ('2026-08-01') or a date."""
-    d = date.fromisoformat(month[:10]) if isinstance(month, str) else month
-    start = d.replace(day=1)
-    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start, date.fromordinal(nxt.toordinal() - 1)
+    """First and last day of the month of an ISO date ('2026-08-01') or a date (`kpi.calendar.parse_month`)."""
+    p = calendar.parse_month(month)
+    return p.start, p.end
 
 
 def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
@@ -120,7 +123,7 @@ def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
         s, e = month_bounds(pick[MONTH])
         s, e = max(s, view.start), min(e, view.end)
         if s <= e and (s, e) != (view.start, view.end):
-            out = replace(out, start=s, end=e, period=periods.CUSTOM)
+            out = replace(out, start=s, end=e, period=calendar.CUSTOM)
     return out
 
 
@@ -195,8 +198,6 @@ def chip_label(field: str, value: str, lang: str | None, names: Mapping[str, str
 
 
 def _ss() -> MutableMapping:
-    import streamlit as st
-
     return st.session_state
 
 
@@ -227,22 +228,15 @@ def clear_local(page: str, field: str | None = None, state: MutableMapping | Non
 
 def apply_pick(page: str, pick: Mapping[str, str], view: ViewState, *, global_fields: Sequence[str] = GLOBAL_FIELDS,
                state: MutableMapping | None = None, also: Mapping[str, Any] | None = None) -> ViewState:
-    """Apply a click: the global part to the sidebar filters (and so the URL), the local part to the page's
-    drill (replacing the fields it names). `also` sets further session values (e.g. which list to show).
+    """Apply a click: the global part to the filters (`ui.filters.change`, and so the URL), the local part to the
+    page's drill (replacing the fields it names). `also` sets further session values (e.g. which list to show).
     Returns the view the next run will show."""
-    from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_START
-
     state = _ss() if state is None else state
     g, loc = split(pick, global_fields)
     after = global_view(view, g)
     if after != view:
         state[_UNDO] = Undo(view, after)
-        if after.communities != view.communities or after.compounds != view.compounds:
-            state[K_COMMUNITY] = list(after.communities)
-            state[K_COMPOUND] = list(after.compounds)
-        if (after.start, after.end) != (view.start, view.end):
-            state[K_PERIOD] = periods.CUSTOM
-            state[K_START], state[K_END] = after.start, after.end
+        filters.change(after, state)
     if loc:
         current = local(page, view.filters, state) if after == view else {}
         set_local(page, {**current, **loc}, after.filters, state)
@@ -258,27 +252,16 @@ def apply_pick(page: str, pick: Mapping[str, str], view: ViewState, *, global_fi
 
 def undo_scope(state: MutableMapping | None = None) -> None:
     """Callback of the back chip: restore the scope before the click."""
-    from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_END, K_PERIOD, K_QUARTER, K_START
-
     state = _ss() if state is None else state
     undo = state.pop(_UNDO, None)
-    if undo is None:
-        return
-    b = undo.before
-    state[K_COMMUNITY] = list(b.communities)
-    state[K_COMPOUND] = list(b.compounds)
-    state[K_PERIOD] = b.period_choice
-    if b.period_choice == periods.QUARTER:
-        state[K_QUARTER] = b.period
-    state[K_START], state[K_END] = b.start, b.end
+    if undo is not None:
+        filters.change(undo.before, state)
 
 
 def chart(fig, key: str, page: str, fields: Sequence[str | None], view: ViewState, *,
           global_fields: Sequence[str] = GLOBAL_FIELDS, also: Mapping[str, Any] | None = None) -> None:
     """Show a clickable chart: a click is applied with `apply_pick` (fields = the chart's PICK order)."""
-    import streamlit as st
-
-    from ui.charts import CONFIG
+    from present.charts import CONFIG
 
     def on_select() -> None:
         pick = picked(st.session_state.get(key), fields)
@@ -292,8 +275,6 @@ def chips(page: str, view: ViewState, *, names: Mapping[str, str],
           values: Mapping[str, Callable[[str], str]] | None = None) -> dict[str, str]:
     """The chips row: one '✕' chip per local drill value, a 'clear all' chip, and the back chip after a
     click narrowed the global scope. Returns the page's local drill (for `narrow`)."""
-    import streamlit as st
-
     lg = view.lang
     drill = local(page, view.filters)
     undo = st.session_state.get(_UNDO)
@@ -328,8 +309,6 @@ def widget_key(prefix: str, *parts: Any) -> str:
 def pick_table(df: pd.DataFrame, key: str, page: str, field: str, view: ViewState, column_config: dict, *,
                max_rows: int = 10) -> None:
     """A summary table whose row selection drills the page down to that row's `field` value."""
-    import streamlit as st
-
     current = local(page, view.filters).get(field)
     wkey = widget_key(key, view.filters, current)
 
@@ -374,22 +353,28 @@ def display_frame(df: pd.DataFrame, columns: Sequence[Col], lang: str | None,
 
 
 def _column_config(c: Col, lang: str | None):
-    import streamlit as st
-
     cc = st.column_config
     label = t(c.label, lang)
     helptext = t(c.help, lang) if c.help else None
-    if c.kind == "int":
-        return cc.NumberColumn(label, format="%d", help=helptext)
-    if c.kind == "float":
-        return cc.NumberColumn(label, format="%.1f", help=helptext)
-    if c.kind == "pct":
-        return cc.NumberColumn(label, format="%.1f%%", help=helptext)
+    if c.kind in NUMERIC_KINDS:  # shown as formatted text (see `shown_number`): a missing number reads "—"
+        return cc.TextColumn(label, help=helptext, alignment="right")
     if c.kind == "date":
         return cc.TextColumn(label, help=helptext)
     if c.kind == "bool":
         return cc.CheckboxColumn(label, help=helptext)
     return cc.TextColumn(label, help=helptext)
+
+
+NUMERIC_KINDS = ("int", "float", "pct")
+
+
+def shown_number(v: Any, kind: str, lang: str | None) -> str:
+    """A detail-table number as shown: 1,172 · 3.5 · 84.7%; a missing value reads "—" (not Streamlit's None)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return DASH
+    if kind == "pct":
+        return fmt_percent(float(v), 1)
+    return fmt_number(float(v), 1 if kind == "float" else 0, lang, large=False)
 
 
 def sort_rows(df: pd.DataFrame, by: str | None, descending: bool) -> pd.DataFrame:
@@ -415,8 +400,6 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     """A detail table: sort control, one page of rows (page selector), row count, CSV / Excel downloads of
     every row of `df` (exactly these rows, in the chosen order, with the shown headers). Returns the sorted
     rows."""
-    import streamlit as st
-
     from ui.components import empty_state
     from ui.downloads import download_buttons
 
@@ -452,6 +435,8 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
                                                               else "—")
         elif c.kind == "date":  # ISO text sorts like the date and leaves a missing date blank
             view[c.name] = [fmt_date(v) if hasattr(v, "isoformat") and not pd.isna(v) else "" for v in view[c.name]]
+        elif c.kind in NUMERIC_KINDS:
+            view[c.name] = [shown_number(v, c.kind, lang) for v in view[c.name]]
     st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
                  column_config={c.name: _column_config(c, lang) for c in columns},
                  height=min(36 + 35 * len(view), 36 + 35 * 15))

@@ -1,25 +1,70 @@
-"""The app-level steps app.py runs on every rerun: scope, sidebar, header, missing warehouse."""
+"""The app: every run's common steps (scope, navigation, sidebar, header) and the page list.
+
+`app.py` calls `run()`. Every run: read the scope options → adopt the URL →
+`st.navigation(PAGES)` → sidebar filters → header → the page.
+
+Deep links on a fresh server (why `ensure_app` exists)
+------------------------------------------------------
+The folder of page files is named `pages/` (the project's agreed layout).
+Streamlit treats an app with a `pages/` folder beside its main script as a
+legacy multipage app until some session calls `st.navigation`: in that mode a
+deep link (`/briefing`) runs the page file *alone*, without app.py. Which mode
+a run uses is a process-wide flag (`PagesManager.uses_pages_directory`) that
+the first `st.navigation` call turns off, so the first sessions after a server
+start (and every AppTest run) get legacy runs, several at once when a clerk's
+link reaches a group.
+
+The handover is per run and per session, with no process-wide state of ours:
+`run()` marks the run on the session's script thread (`_RUN.active`) while it
+executes; a page calls `ui.view()` first, which calls `ensure_app()`; when the
+mark is missing, the page was run alone, so `ensure_app()` runs `run()` itself
+in this very run (it navigates to the same page through `st.navigation`,
+drawing the sidebar and header and executing the page file inside it) and
+then stops the outer execution. `tests/test_app_shell.py` checks the
+Streamlit behaviour this relies on, and `tests/test_browser_deep_links.py`
+opens ten deep links at once on a fresh server.
+"""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import streamlit as st
 
-from ui import periods
-from ui.components import header as _header
-from ui.components import page_title_for_tab as _tab_title
-from ui.data import query, warehouse_exists
-from ui.labels import t
-from ui.sidebar import current_view as view
+import kpi
+from kpi import calendar
+from kpi.targets import TargetsError
+from present.labels import t
+from ui.components import header as draw_header
+from ui.components import page_title_for_tab
+from ui.data import db_path, query, warehouse_exists
+from ui.filters import adopt_url, current_view, render
 from ui.state import Choices, ViewState
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# file, title label, icon — in navigation order. The URL path is the file name
+# (/engagement, /kpi_catalogue; the first page is also /), the same path
+# Streamlit's legacy pages/ mode gives the file.
+PAGES = (
+    ("pages/overview.py", "page.overview", ":material/dashboard:"),
+    ("pages/engagement.py", "page.engagement", ":material/groups:"),
+    ("pages/issues.py", "page.issues", ":material/forum:"),
+    ("pages/disputes_safety.py", "page.disputes_safety", ":material/shield:"),
+    ("pages/services.py", "page.services", ":material/handyman:"),
+    ("pages/volunteers.py", "page.volunteers", ":material/volunteer_activism:"),
+    ("pages/briefing.py", "page.briefing", ":material/description:"),
+    ("pages/kpi_catalogue.py", "page.kpi_catalogue", ":material/menu_book:"),
+)
 
 _CHOICES = "_ui_choices"
 _SCOPE = "_ui_scope"
+_RUN = threading.local()  # .active: app.run() is executing on this session's script thread
 
 
 def scope():
     """`kpi.scope_options` of the current warehouse (cached by data version)."""
-    import kpi
-
     return query(kpi.scope_options)
 
 
@@ -27,42 +72,68 @@ def choices() -> Choices:
     return st.session_state[_CHOICES]
 
 
-def warehouse_ready() -> bool:
-    return warehouse_exists()
-
-
-def missing_warehouse() -> None:
+def _missing_warehouse() -> None:
     """The whole app when there is no warehouse file: a clear bilingual message, no traceback."""
-    from ui.data import db_path
-
-    def _missing() -> None:
+    def missing() -> None:
         st.title(f"{t('page.missing', 'zh')} / {t('page.missing', 'en')}", anchor=False)
         st.error(t("missing.body", "zh", path=db_path()), icon=":material/database:")
         st.error(t("missing.body", "en", path=db_path()), icon=":material/database:")
 
-    st.navigation([st.Page(_missing, title=t("page.missing", "zh"), url_path="missing")], position="hidden").run()
+    st.navigation([st.Page(missing, title=t("page.missing", "zh"), url_path="missing")], position="hidden").run()
 
 
-def start() -> str:
-    """First step of every run (app.py): read scope options, adopt the URL if new. Returns the language."""
-    from ui.sidebar import adopt_url
-
+def _start() -> str:
+    """Read the scope options, adopt the URL if new. Returns the language of this run."""
     opts = scope()
-    ch = Choices.from_scope(opts, periods.today())
+    ch = Choices.from_scope(opts, calendar.today())
     st.session_state[_SCOPE] = opts
     st.session_state[_CHOICES] = ch
     return adopt_url(ch)
 
 
-def sidebar() -> ViewState:
-    """Second step (app.py, after st.navigation): draw the filters, sync the URL."""
-    from ui.sidebar import render
+def _header(page_title: str, view: ViewState) -> None:
+    """The page's header (title, scope in words, freshness, demo banner, URL notes) and browser tab title."""
+    ch = choices()
+    st.set_page_config(page_title=page_title_for_tab(page_title, view, ch))
+    draw_header(page_title, view, ch, st.session_state[_SCOPE])
 
-    return render(choices())
+
+def run() -> None:
+    """One run of the dashboard (app.py): navigation, sidebar, header, then the page."""
+    _RUN.active = True
+    try:
+        st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide",
+                           initial_sidebar_state="expanded")
+        if not warehouse_exists():
+            _missing_warehouse()
+            return
+        lang = _start()
+        pages = [
+            st.Page(file, title=t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
+            for file, key, icon in PAGES
+            if (ROOT / file).exists()
+        ]
+        page = st.navigation(pages)
+        view = render(choices())
+        _header(page.title, view)
+        try:
+            page.run()
+        except TargetsError as e:
+            st.error(f"{t('header.targets_error', view.lang)}\n\n{e}", icon=":material/error:")
+    finally:
+        _RUN.active = False
 
 
-def header(page_title: str) -> None:
-    """Third step (app.py): the header of the current page; also sets the browser tab title."""
-    v, ch = view(), choices()
-    st.set_page_config(page_title=_tab_title(page_title, v, ch))
-    _header(page_title, v, ch, st.session_state[_SCOPE])
+def ensure_app() -> None:
+    """Called first by every page (through `ui.view()`): when Streamlit ran the page file alone (see the module
+    docstring), run the app in this run instead and stop the page's own execution."""
+    if getattr(_RUN, "active", False):
+        return
+    run()
+    st.stop()
+
+
+def view() -> ViewState:
+    """The view of this run (`ui.view()`); hands the run over to the app first when needed."""
+    ensure_app()
+    return current_view()

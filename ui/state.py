@@ -21,9 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from kpi import calendar
+from kpi.calendar import Quarter
 from kpi.filters import Filters
-from ui import periods
-from ui.labels import DEFAULT_LANG, LANGS
+from present.labels import DEFAULT_LANG, LANGS
 
 PARAMS = ("period", "start", "end", "community", "compound", "pillar", "lang")
 
@@ -70,7 +71,7 @@ class ViewState:
 
     start: date
     end: date
-    period: str = periods.DEFAULT  # preset token, quarter token (2024Q1) or 'custom'
+    period: str = calendar.DEFAULT  # preset token, quarter code (2024Q1) or 'custom'
     communities: tuple[str, ...] = ()
     compounds: tuple[str, ...] = ()
     pillars: tuple[str, ...] = ()
@@ -83,12 +84,12 @@ class ViewState:
     @property
     def period_choice(self) -> str:
         """The period widget's choice: a preset, 'quarter' or 'custom'."""
-        return periods.QUARTER if periods.parse_quarter(self.period) else self.period
+        return calendar.QUARTER if Quarter.parse_or_none(self.period) else self.period
 
     @classmethod
     def default(cls, today: date, lang: str = DEFAULT_LANG) -> ViewState:
-        s, e = periods.resolve(periods.DEFAULT, today)
-        return cls(s, e, periods.DEFAULT, lang=lang)
+        p = calendar.resolve(calendar.DEFAULT, today)
+        return cls(p.start, p.end, calendar.DEFAULT, lang=lang)
 
 
 def _values(params: Mapping[str, object], key: str) -> list[str]:
@@ -124,7 +125,7 @@ def _date(raw: str | None, notes: list[Note], today: date) -> date | None:
     except ValueError:
         notes.append(Note("note.date_invalid", raw))
         return None
-    if d < periods.DATE_MIN or d > periods.date_max(today):
+    if d < calendar.DATE_MIN or d > calendar.date_max(today):
         notes.append(Note("note.date_range", raw))
         return None
     return d
@@ -145,35 +146,36 @@ def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewSta
     period = _one(params, "period")
     raw_start, raw_end = _one(params, "start"), _one(params, "end")
     if period is None and (raw_start or raw_end):
-        period = periods.CUSTOM
-    period = period or periods.DEFAULT
+        period = calendar.CUSTOM
+    period = period or calendar.DEFAULT
     start = end = None
-    if period.lower() in periods.PRESETS or period.lower() == periods.CUSTOM:
+    if period.lower() in calendar.PRESETS or period.lower() == calendar.CUSTOM:
         period = period.lower()
-    q = periods.parse_quarter(period)
+    q = Quarter.parse_or_none(period)
     if q:
-        period = f"{q[0]}Q{q[1]}"
-        if not periods.DATE_MIN.year <= q[0] <= periods.date_max(today).year:
+        period = q.code
+        if not calendar.DATE_MIN.year <= q.year <= calendar.date_max(today).year:
             notes.append(Note("note.date_range", period))
-            period = periods.DEFAULT
+            period = calendar.DEFAULT
     before = len(notes)
     s, e = _date(raw_start, notes, today), _date(raw_end, notes, today)  # noted even when not used
-    if period == periods.CUSTOM:
+    if period == calendar.CUSTOM:
         if s is None or e is None:
             if len(notes) == before:
                 notes.append(Note("note.date_missing"))
-            period = periods.DEFAULT
+            period = calendar.DEFAULT
         elif e < s:
             notes.append(Note("note.date_order", f"{raw_start} – {raw_end}"))
-            period = periods.DEFAULT
+            period = calendar.DEFAULT
         else:
             start, end = s, e
     try:
-        start, end = periods.resolve(period, today, start, end)
+        resolved = calendar.resolve(period, today, start, end)
     except ValueError:
         notes.append(Note("note.period_invalid", period))
-        period = periods.DEFAULT
-        start, end = periods.resolve(period, today)
+        period = calendar.DEFAULT
+        resolved = calendar.resolve(period, today)
+    start, end = resolved.start, resolved.end
 
     # scope
     communities: list[str] = []
@@ -207,9 +209,9 @@ def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewSta
 def to_query(view: ViewState) -> dict[str, list[str]]:
     """The URL parameters of a view (defaults left out); values are lists (repeated parameters)."""
     q: dict[str, list[str]] = {}
-    if view.period != periods.DEFAULT:
+    if view.period != calendar.DEFAULT:
         q["period"] = [view.period]
-    if view.period == periods.CUSTOM:
+    if view.period == calendar.CUSTOM:
         q["start"] = [view.start.isoformat()]
         q["end"] = [view.end.isoformat()]
     if view.communities:

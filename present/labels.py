@@ -1,4 +1,4 @@
-"""Every UI text, in one table: key → (Chinese, English).
+"""Every UI and briefing text, in one table: key → (Chinese, English).
 
 KPI names, units and definitions are not here: they come from the KPI
 catalogue (`kpi.CATALOGUE`), see `kpi_name()` / `kpi_unit()` / `kpi_definition()`.
@@ -412,6 +412,8 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.data_version": ("数据版本", "Data version"),
     "briefing.targets_version": ("目标值版本", "Targets version"),
     "briefing.demo": ("演示数据", "DEMO DATA"),
+    "briefing.file_product": ("季度简报", "Quarterly_briefing"),
+    "briefing.file_demo": ("演示数据", "demo"),
     "briefing.demo_note": (
         "本简报基于演示数据生成，数字不代表真实情况。",
         "This briefing was generated from demo data; the figures are not real.",
@@ -496,6 +498,7 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     ),
     # the page: selectors (briefing.quarter, briefing.scope), presentation mode, exports, notes
     "briefing.page.whole": ("全街道", "Whole street"),
+    "briefing.page.whole_of": ("全街道（{streets}）", "Whole street ({streets})"),
     "briefing.page.present": ("演示模式", "Presentation mode"),
     "briefing.page.present_help": (
         "在新标签页中只显示简报画面（隐藏侧栏和页面工具栏），适合投屏或截图。",
@@ -517,6 +520,10 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     ),
     "briefing.page.render_failed": ("简报画面渲染失败，以下为交互图形版本：", "Rendering the canvas failed; interactive version below:"),
     "briefing.page.text": ("简报文字（可复制）", "Briefing text (copy and paste)"),
+    "briefing.page.cli_command": (
+        "python -m briefing --quarter {quarter}{community} --out 输出目录{lang_flag}",
+        "python -m briefing --quarter {quarter}{community} --out OUTPUT_DIR{lang_flag}",
+    ),
     "briefing.page.cli": ("定时生成（命令行）", "Scheduled export (command line)"),
     "briefing.page.cli_help": (
         "在服务器上用计划任务（cron）运行以下命令，可不打开浏览器生成同样的文件：",
@@ -601,7 +608,3 @@ def pillar_name(pillar: str, lang: str | None = None) -> str:
 
 def case_kind_name(kind: str, lang: str | None = None) -> str:
     return CASE_KIND_EN.get(kind, kind) if norm_lang(lang) == "en" else kind
-
-
-def list_sep(lang: str | None = None) -> str:
-    return ", " if norm_lang(lang) == "en" else "、"

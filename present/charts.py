@@ -1,6 +1,6 @@
 """The one plotly look: template, fixed colours, and pure `render_*` functions (DataFrame in, Figure out).
 
-No Streamlit here; show a figure with `st.plotly_chart(fig, theme=None, config=ui.charts.CONFIG)`
+No Streamlit here; show a figure with `st.plotly_chart(fig, theme=None, config=present.charts.CONFIG)`
 (`theme=None` keeps this template instead of Streamlit's).
 
 - Fonts: a CJK stack (Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif).
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.format import fmt_month
-from ui.labels import case_kind_name, kpi_label, kpi_name, pillar_name, t
+from present.format import fmt_month, fmt_quarter
+from present.labels import case_kind_name, kpi_label, kpi_name, pillar_name, t
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif'
 TEXT_COLOR = "#262730"
@@ -155,59 +155,6 @@ def render_monthly_kpi(df: pd.DataFrame, kpi_ids: Sequence[str] | None = None, l
     fig.update_yaxes(title_text=kpi_label(ids[0], lang) if len(ids) == 1 else None)
     if len(ids) == 1 and series_key == "kpi_id":
         fig.update_layout(showlegend=False)
-    return apply(fig, height)
-
-
-def render_bar(df: pd.DataFrame, category: str, value: str, *, lang: str | None = None, category_title: str = "",
-               value_title: str = "", color: str | None = None, horizontal: bool = True,
-               height: int = HEIGHT) -> go.Figure:
-    """One bar per row: `category` → `value` (largest first when horizontal).
-
-    `color` names a column whose values are pillars / case kinds (fixed
-    colours); without it, bars take the first colour of the sequence.
-    `value_title` should carry the unit, e.g. "服务人次（人次）".
-    """
-    if is_empty(df, [value]):
-        return empty_figure(lang, height=height)
-    d = df.sort_values(value, ascending=horizontal)
-    colors = [color_for(c) for c in d[color]] if color else SEQUENCE[0]
-    names = d[category].astype(str).tolist()
-    if color and set(d[category]) <= set(PILLAR_COLORS) | set(CASE_KIND_COLORS):
-        names = [pillar_name(c, lang) if c in PILLAR_COLORS else case_kind_name(c, lang) for c in d[category]]
-    if horizontal:
-        fig = go.Figure(go.Bar(y=names, x=d[value], orientation="h", marker_color=colors,
-                               hovertemplate="%{y}: %{x:,}<extra></extra>"))
-        fig.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOR, rangemode="tozero")
-        fig.update_yaxes(title_text=category_title, type="category", showgrid=False)
-    else:
-        fig = go.Figure(go.Bar(x=names, y=d[value], marker_color=colors,
-                               hovertemplate="%{x}: %{y:,}<extra></extra>"))
-        fig.update_xaxes(title_text=category_title, type="category")
-        fig.update_yaxes(title_text=value_title)
-    fig.update_layout(showlegend=False)
-    return apply(fig, height)
-
-
-def render_stacked(df: pd.DataFrame, x: str, color: str, value: str, *, lang: str | None = None, x_title: str = "",
-                   value_title: str = "", height: int = HEIGHT) -> go.Figure:
-    """Stacked bars: one trace per value of `color` (pillars / case kinds keep their fixed colours).
-
-    When `x` holds dates or month starts, they are labelled as months (2024年3月).
-    """
-    if is_empty(df, [value]):
-        return empty_figure(lang, height=height)
-    xs = list(dict.fromkeys(sorted(df[x].unique())))
-    is_month = x == "month"
-    xlabels = _month_labels(pd.Series(xs), lang) if is_month else [str(v) for v in xs]
-    fig = go.Figure()
-    for key in dict.fromkeys(df[color]):
-        part = df[df[color] == key].groupby(x)[value].sum().reindex(xs).fillna(0)
-        name = pillar_name(key, lang) if key in PILLAR_COLORS else case_kind_name(key, lang)
-        fig.add_bar(x=xlabels, y=part.tolist(), name=name, marker_color=color_for(key),
-                    hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text=x_title or (t("axis.month", lang) if is_month else ""), type="category")
-    fig.update_yaxes(title_text=value_title)
     return apply(fig, height)
 
 
@@ -639,10 +586,7 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
 
 
 def _quarter_label(v, lang) -> str:
-    from ui.format import fmt_quarter
-
-    d = pd.Timestamp(v).date()
-    return fmt_quarter(d.year, (d.month - 1) // 3 + 1, lang)
+    return fmt_quarter(pd.Timestamp(v).date(), lang)
 
 
 def render_cohort(df: pd.DataFrame, *, lang: str | None = None, height: int | None = None) -> go.Figure:

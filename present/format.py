@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from kpi.calendar import Period, Quarter
+
 from kpi.catalogue import CATALOGUE, KPI
-from ui.labels import norm_lang, t
+from present.labels import norm_lang, t
 
 DASH = "—"
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -53,10 +55,6 @@ def fmt_number(v: float | int | None, decimals: int = 0, lang: str | None = None
     if s.startswith("-") and float(s[1:].replace(",", "")) == 0:
         s = s[1:]  # no "-0.0"
     return s
-
-
-def fmt_count(v: float | int | None, lang: str | None = None) -> str:
-    return fmt_number(v, 0, lang)
 
 
 def fmt_percent(v: float | None, decimals: int = 1) -> str:
@@ -173,30 +171,15 @@ def fmt_day(d: date, lang: str | None = None, year: bool = True) -> str:
     return (f"{d.year}年" if year else "") + f"{d.month}月{d.day}日"
 
 
-def month_end(d: date) -> date:
-    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
-
-
-def period_kind(start: date, end: date) -> str:
-    """'month' | 'quarter' | 'year' | 'months' (several whole months) | 'days'."""
-    if start.day != 1 or end != month_end(end):
-        return "days"
-    n = (end.year - start.year) * 12 + end.month - start.month + 1
-    if n == 1:
-        return "month"
-    if n == 3 and start.month in (1, 4, 7, 10):
-        return "quarter"
-    if n == 12 and start.month == 1:
-        return "year"
-    return "months"
-
-
-def fmt_quarter(year: int, q: int, lang: str | None = None, short: bool = False) -> str:
-    """2024年第一季度 / Q1 2024; `short` (axis ticks): 2024年Q1 / Q1 2024."""
+def fmt_quarter(quarter: Quarter | str | date, lang: str | None = None, short: bool = False) -> str:
+    """A quarter (a `kpi.calendar.Quarter`, a code like '2024Q1', or a date in it) in words:
+    2024年第一季度 / Q1 2024; `short` (axis ticks): 2024年Q1 / Q1 2024."""
+    if isinstance(quarter, date):
+        quarter = Quarter.of(quarter)
+    q = Quarter.parse(quarter)
     if norm_lang(lang) == "en":
-        return f"Q{q} {year}"
-    return f"{year}年Q{q}" if short else f"{year}年第{_CN_QUARTER[q]}季度"
+        return f"Q{q.q} {q.year}"
+    return f"{q.year}年Q{q.q}" if short else f"{q.year}年第{_CN_QUARTER[q.q]}季度"
 
 
 def fmt_year(year: int, lang: str | None = None) -> str:
@@ -213,9 +196,9 @@ def fmt_month(d: date, lang: str | None = None, year: bool = True) -> str:
 def fmt_period(start: date, end: date, lang: str | None = None) -> str:
     """The period in words: 2024年第一季度 · 2024年3月 · 2024年 · 2025年10月至2026年9月 · 2026年10月1日至11月28日."""
     en = norm_lang(lang) == "en"
-    kind = period_kind(start, end)
+    kind = Period(start, end).kind
     if kind == "quarter":
-        return fmt_quarter(start.year, (start.month - 1) // 3 + 1, lang)
+        return fmt_quarter(start, lang)
     if kind == "month":
         return fmt_month(start, lang)
     if kind == "year":

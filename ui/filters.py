@@ -1,32 +1,44 @@
-"""The global filters in the sidebar, kept in sync with the URL.
+"""The global filters: their state, the sidebar widgets, the URL, and the one way to change them.
+
+Every change of the view goes through this module:
+
+- `change(view)`: make `view` (a `ui.state.ViewState`) the view of the next
+  run. For widget callbacks (a scorecard row, a chart click, the briefing's
+  quarter and scope selectors, the drill-down's back chip, the reset button);
+  `narrow_to_community(name)` and `reset()` are shorthands.
+- `current_view()` (`ui.view()`): the view of this run, as the sidebar drew it.
+- `current_lang()`: the language of this run.
 
 Why not `bind="query-params"`: bound selectboxes write their *formatted*
 option labels to the URL (so links would change with the language), drop
 invalid values silently (we must show a note), and cannot express the period
 vocabulary (`2024Q1`, `custom` + `start`/`end`). So the widgets keep their
-values in `st.session_state` (keys `f_*`) and this module syncs them with
-`st.query_params` each run:
+values in `st.session_state` (keys `f_*`, private to this module) and this
+module syncs them with `st.query_params` each run:
 
-1. `adopt_url(choices)` — at the start of a run: on the session's first run,
+1. `adopt_url(choices)`: at the start of a run: on the session's first run,
    or when the URL's filter parameters differ from what we last wrote (a link
    was opened, the user edited the address bar), the URL wins: it is parsed
    (`ui.state.parse_query`), invalid parts become notes, and the widget
    states are set. When a page switch cleared the URL, the session's state
    wins and is written back.
-2. `render(choices)` — draws the widgets, builds the `ViewState` and writes
+2. `render(choices)`: draws the widgets, builds the `ViewState` and writes
    its URL form (`ui.state.to_query`) back to `st.query_params` when it
    differs, leaving foreign parameters alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
-from ui import periods
-from ui.format import fmt_date, fmt_quarter
-from ui.labels import LANGS, pillar_name, t
+from kpi import calendar
+from kpi.calendar import Quarter
+from present.format import fmt_date, fmt_quarter
+from present.labels import DEFAULT_LANG, LANGS, pillar_name, t
 from ui.state import PARAMS, Choices, Note, ViewState, parse_query, to_query
 
 K_LANG, K_PERIOD, K_QUARTER, K_START, K_END = "f_lang", "f_period", "f_quarter", "f_start", "f_end"
@@ -43,16 +55,33 @@ def read_url() -> dict[str, list[str]]:
     return {k: qp.get_all(k) for k in PARAMS if k in qp}
 
 
-def _set_widgets(view: ViewState, choices: Choices) -> None:
-    ss = st.session_state
+def _state(state: MutableMapping | None) -> MutableMapping:
+    return st.session_state if state is None else state
+
+
+def change(view: ViewState, state: MutableMapping | None = None) -> None:
+    """Make `view` the view of the next run (the one way to change the filters; call from a widget callback).
+
+    `state` is the session state (a plain dict in tests)."""
+    ss = _state(state)
     ss[K_LANG] = view.lang
     ss[K_PERIOD] = view.period_choice
-    if view.period_choice == periods.QUARTER:
+    if view.period_choice == calendar.QUARTER:
         ss[K_QUARTER] = view.period
     ss[K_START], ss[K_END] = view.start, view.end
     ss[K_COMMUNITY] = list(view.communities)
     ss[K_COMPOUND] = list(view.compounds)
     ss[K_PILLAR] = list(view.pillars)
+
+
+def narrow_to_community(community: str, state: MutableMapping | None = None) -> None:
+    """The current view narrowed to one community (compounds cleared)."""
+    change(replace(current_view(state), communities=(community,), compounds=()), state)
+
+
+def reset(state: MutableMapping | None = None) -> None:
+    """Back to the default view (keeps the language)."""
+    change(ViewState.default(calendar.today(), current_lang(state)), state)
 
 
 def adopt_url(choices: Choices) -> str:
@@ -61,32 +90,32 @@ def adopt_url(choices: Choices) -> str:
     url = read_url()
     if _WRITTEN not in ss or (url and url != ss[_WRITTEN]):
         view, notes = parse_query(url, choices)
-        _set_widgets(view, choices)
+        change(view)
         ss[_ADOPTED] = view
         ss[_NOTES] = notes
         ss[_WRITTEN] = url
     if ss.get(K_LANG) not in LANGS:
-        ss[K_LANG] = "zh"
+        ss[K_LANG] = DEFAULT_LANG
     return ss[K_LANG]
 
 
 def _quarter_options(choices: Choices) -> list[str]:
     cur = st.session_state.get(K_QUARTER)
     extra = (cur,) if isinstance(cur, str) else ()
-    return periods.quarter_options(choices.first_date, choices.today, extra)
+    return calendar.quarter_options(choices.first_date, choices.today, extra)
 
 
 def _sanitise(choices: Choices) -> None:
     """Make every widget state valid for the current options (before the widgets are drawn)."""
     ss = st.session_state
     today = choices.today
-    if ss.get(K_PERIOD) not in periods.CHOICES:
-        ss[K_PERIOD] = periods.DEFAULT
-    if not isinstance(ss.get(K_QUARTER), str) or not periods.parse_quarter(ss[K_QUARTER]):
-        ss[K_QUARTER] = periods.quarter_token(periods.last_complete_quarter(today)[0])
-    default_s, default_e = periods.resolve(periods.DEFAULT, today)
-    lo, hi = periods.DATE_MIN, periods.date_max(today)
-    for k, d in ((K_START, default_s), (K_END, default_e)):
+    if ss.get(K_PERIOD) not in calendar.CHOICES:
+        ss[K_PERIOD] = calendar.DEFAULT
+    if not Quarter.parse_or_none(ss.get(K_QUARTER)):
+        ss[K_QUARTER] = calendar.last_complete_quarter(today).code
+    default = calendar.resolve(calendar.DEFAULT, today)
+    lo, hi = calendar.DATE_MIN, calendar.date_max(today)
+    for k, d in ((K_START, default.start), (K_END, default.end)):
         v = ss.get(k)
         if not isinstance(v, date) or not lo <= v <= hi:
             ss[k] = d
@@ -94,24 +123,6 @@ def _sanitise(choices: Choices) -> None:
     allowed = choices.compounds_for(ss[K_COMMUNITY])
     ss[K_COMPOUND] = [x for x in ss.get(K_COMPOUND) or [] if x in allowed]
     ss[K_PILLAR] = [p for p in ss.get(K_PILLAR) or [] if p in choices.pillars]
-
-
-def reset_filters() -> None:
-    """on_click callback: back to the default view (keeps the language)."""
-    ss = st.session_state
-    lang = ss.get(K_LANG, "zh")
-    today = periods.today()
-    view = ViewState.default(today, lang)
-    ss[K_PERIOD] = view.period
-    ss[K_QUARTER] = periods.quarter_token(view.start)
-    ss[K_START], ss[K_END] = view.start, view.end
-    ss[K_COMMUNITY], ss[K_COMPOUND], ss[K_PILLAR] = [], [], []
-
-
-def narrow_to_community(community: str) -> None:
-    """Set the community filter to one community (compounds cleared). Call from a widget callback."""
-    st.session_state[K_COMMUNITY] = [community]
-    st.session_state[K_COMPOUND] = []
 
 
 def render(choices: Choices) -> ViewState:
@@ -125,33 +136,29 @@ def render(choices: Choices) -> ViewState:
     lang = ss[K_LANG]
     sb.markdown(f"**{t('filter.header', lang)}**")
 
-    choice = sb.selectbox(t("filter.period", lang), list(periods.CHOICES), key=K_PERIOD,
+    choice = sb.selectbox(t("filter.period", lang), list(calendar.CHOICES), key=K_PERIOD,
                           format_func=lambda v: t(f"period.{v}", lang))
     today = choices.today
-    if choice == periods.QUARTER:
-        def qlabel(tok: str) -> str:
-            y, q = periods.parse_quarter(tok) or (0, 0)
-            return fmt_quarter(y, q, lang)
-
+    if choice == calendar.QUARTER:
         token = sb.selectbox(t("filter.quarter", lang), _quarter_options(choices), key=K_QUARTER,
-                             format_func=qlabel)
+                             format_func=lambda code: fmt_quarter(code, lang))
         period = token
-        start, end = periods.resolve(token, today)
-    elif choice == periods.CUSTOM:
-        lo, hi = periods.DATE_MIN, periods.date_max(today)
+        start, end = _dates(calendar.resolve(token, today))
+    elif choice == calendar.CUSTOM:
+        lo, hi = calendar.DATE_MIN, calendar.date_max(today)
         c1, c2 = sb.columns(2)
         s = c1.date_input(t("filter.start", lang), key=K_START, min_value=lo, max_value=hi, format="YYYY-MM-DD")
         e = c2.date_input(t("filter.end", lang), key=K_END, min_value=lo, max_value=hi, format="YYYY-MM-DD")
-        period = periods.CUSTOM
+        period = calendar.CUSTOM
         if isinstance(s, date) and isinstance(e, date) and s <= e:
             start, end = s, e
         else:  # an end before the start: show the note and keep the default period until fixed
             sb.warning(t("note.date_order", lang))
-            period = periods.DEFAULT
-            start, end = periods.resolve(period, today)
+            period = calendar.DEFAULT
+            start, end = _dates(calendar.resolve(period, today))
     else:
         period = choice
-        start, end = periods.resolve(choice, today)
+        start, end = _dates(calendar.resolve(choice, today))
     sb.caption(t("filter.range", lang, start=fmt_date(start), end=fmt_date(end)))
 
     communities = sb.multiselect(t("filter.community", lang), list(choices.communities), key=K_COMMUNITY,
@@ -164,7 +171,7 @@ def render(choices: Choices) -> ViewState:
     pillars = sb.multiselect(t("filter.pillar", lang), list(choices.pillars), key=K_PILLAR,
                              format_func=lambda p: pillar_name(p, lang),
                              placeholder=t("filter.pillar.placeholder", lang))
-    sb.button(t("filter.reset", lang), on_click=reset_filters, width="stretch")
+    sb.button(t("filter.reset", lang), on_click=reset, width="stretch")
     sb.caption(t("filter.link_help", lang))
 
     view = ViewState(start, end, period, tuple(communities), tuple(compounds), tuple(pillars), lang)
@@ -186,32 +193,24 @@ def write_url(q: dict[str, list[str]]) -> None:
     qp.from_dict({**keep, **{k: v if len(v) > 1 else v[0] for k, v in q.items()}})
 
 
-def _ran_without_app() -> bool:
-    """True when Streamlit ran a page file directly, without app.py (its legacy pages/ mode).
-
-    Streamlit decides per run whether the app uses the legacy `pages/`
-    directory mode; the flag only turns off once `st.navigation` has been
-    called in the process. So the very first session after a server start that
-    opens a deep link (/overview?…) — and every AppTest rerun — runs the page
-    file alone, without app.py's filters and header.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    return bool(PagesManager.uses_pages_directory)
+def _dates(period: calendar.Period) -> tuple[date, date]:
+    return period.start, period.end
 
 
-def current_view() -> ViewState:
-    """The view of this run (set by app.py). Pages call this first (see `_ran_without_app`)."""
-    if _ran_without_app():
-        # Same switch st.navigation flips; then rerun so app.py runs and navigates to this page.
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-    view = st.session_state.get(_VIEW)
+def current_view(state: MutableMapping | None = None) -> ViewState:
+    """The view of this run, as `render` drew it (app.py runs `render` before the page)."""
+    view = _state(state).get(_VIEW)
     if view is None:
-        raise RuntimeError("ui.view() without app.py: run the dashboard with `streamlit run app.py`")
+        raise RuntimeError("ui.view() before the sidebar was drawn: run the dashboard with `streamlit run app.py`")
     return view
+
+
+def current_lang(state: MutableMapping | None = None) -> str:
+    """The language of this run (before the sidebar is drawn: the language widget's value)."""
+    ss = _state(state)
+    view = ss.get(_VIEW)
+    lang = view.lang if view is not None else ss.get(K_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
 def notes() -> list[Note]:
