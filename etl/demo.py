@@ -15,16 +15,15 @@ streamed to CSV community by community, so `--communities 200 --years 20`
 (about 15 million rows) is written in well under a minute with little memory.
 
 `build_demo` writes the files and loads them with `etl.loader.load_paths` into
-a fresh warehouse that then replaces `db_path` in one rename.
+a fresh warehouse that then replaces `db_path` whole, under the warehouse's
+write lock (`etl.warehouse.writing(fresh=True)`).
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import datetime as dt
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -990,27 +989,14 @@ def build_demo(
 ) -> LoadReport:
     """Write the demo ledgers and load them with `etl.loader.load_paths` into a fresh demo warehouse.
 
-    The load goes into a new file beside `db_path` that then replaces `db_path` in one rename, so the
-    demo warehouse holds exactly this demo (no rows left from an earlier one). Returns the LoadReport.
+    The load starts from an empty warehouse that then replaces `db_path` whole, under the warehouse's
+    write lock, so the demo warehouse holds exactly this demo (no rows left from an earlier one).
+    Returns the LoadReport.
     """
     from etl.loader import load_paths
 
     db_path = Path(db_path)
-    _check_replaceable(db_path)
+    _check_replaceable(db_path)  # fail early, before writing ledgers; checked again under the lock
     paths = write_demo_ledgers(out_dir, communities=communities, years=years, seed=seed, end=end,
                                progress=progress)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = db_path.with_name(db_path.name + ".demo-build")
-    leftovers = [fresh, fresh.with_name(fresh.name + ".wal"), fresh.with_name(fresh.name + ".lock")]
-    for p in leftovers:
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-    try:
-        report = load_paths(paths, fresh, progress=progress, dataset="demo")
-        if fresh.exists():
-            os.replace(fresh, db_path)
-    finally:
-        for p in leftovers:
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-    return report
+    return load_paths(paths, db_path, progress=progress, dataset="demo", fresh=True, guard=_check_replaceable)

@@ -628,8 +628,14 @@ def _peek_kind(path: Path) -> int:
 def load_paths(
     paths: Iterable[Path | str], db_path: Path | str, progress: Progress | None = None,
     dataset: str | None = None, today: dt.date | None = None,
+    fresh: bool = False, guard: Callable[[Path], None] | None = None,
 ) -> LoadReport:
-    """Load ledger files and folders into the warehouse at db_path."""
+    """Load ledger files and folders into the warehouse at db_path.
+
+    `fresh`: load into an empty warehouse that then replaces db_path whole (the
+    demo build). `guard(db_path)` runs under the write lock before anything is
+    loaded; an exception from it abandons the load.
+    """
     say = progress or (lambda _msg: None)
     today = today or dt.date.today()
     files = expand_paths(Path(p) for p in paths)
@@ -640,7 +646,9 @@ def load_paths(
     files = [p for p in files if p.exists()]
     # Reference kinds first; the order is decided from the header alone.
     files.sort(key=lambda p: (_peek_kind(p), str(p)))
-    with warehouse.writing(db_path) as session:
+    with warehouse.writing(db_path, fresh=fresh) as session:
+        if guard is not None:
+            guard(session.path)
         con = session.con
         changed = False
         for n, path in enumerate(files, start=1):

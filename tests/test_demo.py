@@ -380,7 +380,8 @@ def test_rebuild_replaces_the_demo_warehouse(tmp_path):
         assert one(c, "SELECT count(DISTINCT community) FROM activities") == (1,)
     finally:
         c.close()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["w.duckdb"]
+    # no build files are left beside it; the lock file stays, as after every load
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["w.duckdb", "w.duckdb.lock"]
 
 
 def test_refuses_to_replace_a_real_warehouse(tmp_path):
