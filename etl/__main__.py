@@ -1,7 +1,8 @@
 """Command line: python -m etl load PATH... | demo | status   (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
-2 a file was refused, or a usage error.
+2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
+on stderr, nothing published).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from etl import warehouse
 from etl.loader import LoadReport, load_paths
 
 SHOW_REJECTS = 20
+EXIT_BUG = 3
 
 
 def _print_report(report: LoadReport, out=sys.stdout) -> None:
@@ -54,14 +57,15 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import NotADemoWarehouse, build_demo
+    from demo import NotADemoWarehouse, build_demo
 
     started = time.perf_counter()
     kwargs = {"communities": args.communities, "seed": args.seed}
     if args.years is not None:
         kwargs["years"] = args.years
     try:
-        report = build_demo(Path(args.db), out_dir=Path(args.out), progress=_progress, **kwargs)
+        out = Path(args.out) if args.out else None  # default: beside the warehouse (demo.ledger_dir)
+        report = build_demo(Path(args.db), out_dir=out, progress=_progress, **kwargs)
     except NotADemoWarehouse as exc:
         print(f"{exc}\n该仓库含真实数据，演示数据不会覆盖它；请用 --db 指定另一个文件 / "
               "this warehouse holds real data; pass --db to build the demo elsewhere", file=sys.stderr)
@@ -105,34 +109,59 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="台账导入 / ledger loader")
-    parser.add_argument("--db", default=None, help="仓库文件 / warehouse file (default $GOV_DB or data/governance.duckdb)")
+    parser.add_argument("--db", default=None, help=DB_HELP)
+    # --db is accepted before or after the command, and each command's --help shows it; SUPPRESS keeps
+    # a --db given before the command when none is given after it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("load", help="导入台账文件或文件夹 / load ledger files or folders")
-    p.add_argument("paths", nargs="+")
+    p = sub.add_parser("load", parents=[common], help="导入台账文件或文件夹 / load ledger files or folders",
+                       description="导入台账文件或文件夹（.xlsx/.xls/.csv）/ load ledger files or folders")
+    p.add_argument("paths", nargs="+", help="台账文件或文件夹 / ledger files or folders")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("demo", help="生成并导入演示数据 / build the demo warehouse")
-    p.add_argument("--communities", type=int, default=6)
-    p.add_argument("--years", type=float, default=None)
-    p.add_argument("--seed", type=int, default=20240223)
-    p.add_argument("--out", default="data/demo", help="演示台账目录 / where demo ledgers are written")
+    p = sub.add_parser("demo", parents=[common], help="生成并导入演示数据 / build the demo warehouse",
+                       description="生成演示台账并导入一个新的演示仓库 / write demo ledgers and load them "
+                                   "into a fresh demo warehouse")
+    p.add_argument("--communities", type=int, default=6,
+                   help="社区个数（第一个总是南湾社区）/ number of communities (the first is always 南湾社区); default 6")
+    p.add_argument("--years", type=float, default=None,
+                   help="年数，截至 2026-09-30 / years of data up to 2026-09-30; default 5.25 (from 2021-07)")
+    p.add_argument("--seed", type=int, default=20240223,
+                   help="随机种子，同一种子生成同样的数据 / random seed: the same seed gives the same data")
+    p.add_argument("--out", default=None,
+                   help="演示台账目录（默认在仓库文件旁：<db名>-ledgers）/ where the demo ledgers are written "
+                        "(default: beside the warehouse, <db stem>-ledgers)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("status", help="批次、行数、拒收数 / batches, row counts, rejects")
+    p = sub.add_parser("status", parents=[common], help="批次、行数、拒收数 / batches, row counts, rejects",
+                       description="批次、行数、拒收与整份拒收的文件 / batches, row counts, rejects and refused files")
     p.set_defaults(func=cmd_status)
+    return parser
 
-    # --db is accepted before or after the command
-    for sp in sub.choices.values():
-        sp.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code else 0
     args.db = Path(args.db) if args.db else warehouse.default_db_path()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception:
+        # A bug in our code, not a problem with the ledgers: the warehouse was not replaced.
+        traceback.print_exc()
+        print("\n程序内部错误（不是台账文件的问题），仓库未作任何改变；请把以上信息报告给维护者 / "
+              "internal error (a bug, not a problem with the ledgers); the warehouse was not changed. "
+              "Please report the traceback above.", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

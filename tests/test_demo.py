@@ -1,4 +1,4 @@
-"""The demo ledgers (etl.demo): files, determinism, scaling, and the warehouse they load into.
+"""The demo ledgers (the demo package): files, determinism, scaling, and the warehouse they load into.
 
 The default demo is built once per module (write + load through etl.loader);
 every warehouse assertion reads that file read-only.
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from etl import demo
+import demo
 from etl.contract import KIND_BY_NAME, PILLARS
 
 ARTICLE = dt.date(2024, 2, 23)

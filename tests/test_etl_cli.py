@@ -64,3 +64,36 @@ def test_contract_doc_matches_code() -> None:
         assert ", ".join(words) in doc
     for word in contract.PERSONAL_HEADER_WORDS:
         assert word in doc
+
+
+def test_every_command_shows_db_in_its_help() -> None:
+    for command in ("load", "status", "demo"):
+        out = etl(command, "--help")
+        assert out.returncode == 0 and "--db" in out.stdout and "warehouse file" in out.stdout, command
+    demo_help = etl("demo", "--help").stdout
+    for option, zh in (("--communities", "社区个数"), ("--years", "年数"), ("--seed", "随机种子")):
+        assert option in demo_help and zh in demo_help
+
+
+def test_db_before_or_after_the_command(tmp_path: Path) -> None:
+    write_rosters(tmp_path / "r")
+    before, after = tmp_path / "before.duckdb", tmp_path / "after.duckdb"
+    assert etl("--db", str(before), "load", str(tmp_path / "r")).returncode == 0
+    assert etl("load", str(tmp_path / "r"), "--db", str(after)).returncode == 0
+    assert before.exists() and after.exists()
+    assert f"仓库 / warehouse: {after}" in etl("status", "--db", str(after)).stdout
+
+
+def _tree(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*")} if folder.exists() else {}
+
+
+def test_demo_writes_its_ledgers_beside_the_warehouse(tmp_path: Path) -> None:
+    repo_demo = ROOT / "data" / "demo"
+    seen = _tree(repo_demo)
+    db = tmp_path / "w" / "x.duckdb"
+    out = etl("--db", str(db), "demo", "--communities", "1", "--years", "1")
+    assert out.returncode == 0, out.stderr
+    ledgers = sorted(p.name for p in (tmp_path / "w" / "x-ledgers").iterdir())
+    assert "沌阳街道社区名册（演示）.xlsx" in ledgers and len(ledgers) >= 8
+    assert _tree(repo_demo) == seen  # the repository's data/demo/ is not touched

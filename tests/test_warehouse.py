@@ -147,7 +147,7 @@ def test_only_the_warehouse_module_replaces_files() -> None:
 def test_demo_build_waits_for_the_write_lock(tmp_path: Path) -> None:
     import threading
 
-    from etl.demo import build_demo
+    from demo import build_demo
 
     db, ledgers = tmp_path / "demo.duckdb", tmp_path / "ledgers"
     done: list[int] = []
