@@ -81,6 +81,12 @@ def _remove_with_wal(p: Path) -> None:
             q.unlink()
 
 
+def refusal_log_path(path: Path | str) -> Path:
+    """Refused files are logged beside the warehouse (JSON lines), which they leave unchanged."""
+    path = Path(path)
+    return path.with_name(path.name + ".refused.jsonl")
+
+
 def lock_path(path: Path | str) -> Path:
     path = Path(path)
     return path.with_name(path.name + ".lock")
@@ -95,7 +101,7 @@ def locked(path: Path | str) -> Iterator[None]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path(path), "w") as lock:
+    with open(lock_path(path), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
