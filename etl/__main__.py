@@ -8,12 +8,16 @@ on stderr, nothing published).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
 import time
 import traceback
+import unicodedata
 from pathlib import Path
 
 from etl import warehouse
+from etl.contract import KIND_BY_NAME
 from etl.loader import LoadReport, load_paths
 
 SHOW_REJECTS = 20
@@ -77,7 +81,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+DATASET_TEXT = {
+    "demo": "演示数据 demo",
+    "mixed": "演示数据与真实台账混合 mixed (demo plus real ledgers)",
+}
+
+
+def _beijing(utc_naive: dt.datetime | str | None) -> str:
+    """A naive-UTC time (as stored) in Beijing time, to the minute."""
+    if utc_naive is None or utc_naive == "":
+        return "-"
+    if isinstance(utc_naive, str):
+        utc_naive = dt.datetime.fromisoformat(utc_naive)
+    return f"{utc_naive.replace(tzinfo=dt.UTC).astimezone(BEIJING):%Y-%m-%d %H:%M}"
+
+
+def _width(text: str) -> int:
+    """Columns the text takes on a terminal: CJK (wide and full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[list[str]], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
+    """Rows aligned by display width; columns in `right` are right-aligned."""
+    widths = [max(_width(r[j]) for r in rows) for j in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = []
+        for j, cell in enumerate(r):
+            pad = " " * (widths[j] - _width(cell))
+            cells.append(pad + cell if j in right else cell + pad)
+        lines.append(indent + "  ".join(cells).rstrip())
+    return lines
+
+
+def _kind_text(kind: str | None) -> str:
+    return f"{KIND_BY_NAME[kind].zh} {kind}" if kind in KIND_BY_NAME else (kind or "-")
+
+
+def _refusals(db: Path, con) -> list[dict]:
+    """Refused files from the log beside the warehouse, unless the same file name loaded since."""
+    log = warehouse.refusal_log_path(db)
+    if not log.exists():
+        return []
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    last_loaded = dict(con.execute("SELECT file_name, max(loaded_at) FROM load_batches GROUP BY 1").fetchall())
+    out = []
+    for e in entries:
+        at = dt.datetime.fromisoformat(e["at"])
+        if e["file_name"] in last_loaded and last_loaded[e["file_name"]] >= at:
+            continue
+        out.append(e)
+    return out
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from etl.loader import STATUS_TEXT
+    from etl.schema import TABLES
+
     db = Path(args.db)
     if not db.exists():
         print(f"仓库不存在 / warehouse not found: {db}", file=sys.stderr)
@@ -86,24 +147,40 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         print(f"仓库 / warehouse: {db}")
-        if meta.get("dataset") == "demo":
-            print("数据集 / dataset: 演示数据 demo")
-        print(f"最近导入 / last load (UTC): {meta.get('last_load_at', '-')}")
-        print("\n表 / table            行数 rows")
-        from etl.schema import TABLES
-
+        print(f"数据集 / dataset: {DATASET_TEXT.get(meta.get('dataset') or '', '真实台账 real ledgers')}")
+        print(f"最近导入 / last load (北京时间 Beijing time, UTC+8): {_beijing(meta.get('last_load_at'))}")
+        print("\n表 / table")
+        counts = []
         for table in TABLES:
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            print(f"  {table:<20} {n:>10}")
-        print("\n批次 / batches (UTC):")
-        rows = con.execute(
-            "SELECT loaded_at, file_name, kind, rows_read, rows_loaded, rows_rejected, status "
-            "FROM load_batches ORDER BY loaded_at, file_name"
+            counts.append([table, f"{n:,}"])
+        for line in _table([["表 table", "行数 rows"], *counts], right={1}):
+            print(line)
+        print("\n批次 / batches (北京时间 Beijing time, UTC+8):")
+        batches = con.execute(
+            "SELECT loaded_at, file_name, sheet, kind, rows_read, rows_loaded, rows_rejected, status "
+            "FROM load_batches ORDER BY loaded_at, file_name, sheet"
         ).fetchall()
-        for r in rows:
-            print(f"  {r[0]:%Y-%m-%d %H:%M}  {r[1]:<40} {r[2]:<16} 读 {r[3]:>8} 入 {r[4]:>8} 拒 {r[5]:>6}  {r[6]}")
+        if batches:
+            rows = [["导入时间 loaded at", "文件 file", "工作表 sheet", "台账 kind", "读取 read", "入库 loaded",
+                     "拒收 rejected", "状态 status"]]
+            for r in batches:
+                rows.append([_beijing(r[0]), r[1], r[2] or "-", _kind_text(r[3]), f"{r[4]:,}", f"{r[5]:,}",
+                             f"{r[6]:,}", STATUS_TEXT.get(r[7], r[7])])
+            for line in _table(rows, right={4, 5, 6}):
+                print(line)
+        else:
+            print("  （无 / none）")
+        refused = _refusals(db, con)
+        if refused:
+            print(f"\n整份拒收的文件 / refused files ({len(refused)}; 未写入仓库 / nothing of them is in the warehouse; "
+                  "北京时间 Beijing time):")
+            rows = [["时间 at", "文件 file", "原因 reason"]]
+            rows += [[_beijing(e["at"]), e["file_name"], e["message"]] for e in refused]
+            for line in _table(rows):
+                print(line)
         rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
-        print(f"\n拒收记录 / rejects: {rejects}")
+        print(f"\n拒收记录 / rejects: {rejects}（每个台账最新版本的 / of the latest version of each ledger）")
     finally:
         con.close()
     return 0
