@@ -32,7 +32,7 @@ def warehouse(arg: str | None, folder: str | None = None) -> Path:
     path = Path(arg or os.environ.get("GOV_DB") or ROOT / "data" / "governance.duckdb")
     if path.exists():
         return path
-    from etl.demo import build_demo
+    from demo import build_demo
 
     where = Path(folder or tempfile.mkdtemp(prefix="bench-"))
     db = where / "governance.duckdb"

@@ -4,7 +4,7 @@
 
 WAREHOUSE defaults to $GOV_DB or data/governance.duckdb; when it does not
 exist, the demo warehouse is built into a temporary folder first
-(`etl.demo.build_demo`). The filters are the app's defaults (the last complete
+(`demo.build_demo`). The filters are the app's defaults (the last complete
 quarter before $GOV_TODAY or today, all communities).
 
 Printed per line: median time in ms and its ratio to a reference measured in

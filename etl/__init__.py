@@ -1,6 +1,7 @@
 """ETL: community ledgers (台账) in, a DuckDB warehouse out.
 
 `etl.contract` defines what a ledger looks like, `etl.loader` is its single
-implementation, `etl.warehouse` owns the DuckDB file (the one writer), and
-`etl.demo` writes demo ledgers and loads them through the same loader.
+implementation, and `etl.warehouse` owns the DuckDB file (the one writer). The
+demo data lives outside, in the `demo` package, and reaches the warehouse
+through the same loader.
 """

@@ -1,20 +1,27 @@
 """Command line: python -m etl load PATH... | demo | status   (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
-2 a file was refused, or a usage error.
+2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
+on stderr, nothing published).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
 import time
+import traceback
+import unicodedata
 from pathlib import Path
 
 from etl import warehouse
+from etl.contract import KIND_BY_NAME
 from etl.loader import LoadReport, load_paths
 
 SHOW_REJECTS = 20
+EXIT_BUG = 3
 
 
 def _print_report(report: LoadReport, out=sys.stdout) -> None:
@@ -54,14 +61,15 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.demo import NotADemoWarehouse, build_demo
+    from demo import NotADemoWarehouse, build_demo
 
     started = time.perf_counter()
     kwargs = {"communities": args.communities, "seed": args.seed}
     if args.years is not None:
         kwargs["years"] = args.years
     try:
-        report = build_demo(Path(args.db), out_dir=Path(args.out), progress=_progress, **kwargs)
+        out = Path(args.out) if args.out else None  # default: beside the warehouse (demo.ledger_dir)
+        report = build_demo(Path(args.db), out_dir=out, progress=_progress, **kwargs)
     except NotADemoWarehouse as exc:
         print(f"{exc}\n该仓库含真实数据，演示数据不会覆盖它；请用 --db 指定另一个文件 / "
               "this warehouse holds real data; pass --db to build the demo elsewhere", file=sys.stderr)
@@ -73,7 +81,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+DATASET_TEXT = {
+    "demo": "演示数据 demo",
+    "mixed": "演示数据与真实台账混合 mixed (demo plus real ledgers)",
+}
+
+
+def _beijing(utc_naive: dt.datetime | str | None) -> str:
+    """A naive-UTC time (as stored) in Beijing time, to the minute."""
+    if utc_naive is None or utc_naive == "":
+        return "-"
+    if isinstance(utc_naive, str):
+        utc_naive = dt.datetime.fromisoformat(utc_naive)
+    return f"{utc_naive.replace(tzinfo=dt.UTC).astimezone(BEIJING):%Y-%m-%d %H:%M}"
+
+
+def _width(text: str) -> int:
+    """Columns the text takes on a terminal: CJK (wide and full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[list[str]], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
+    """Rows aligned by display width; columns in `right` are right-aligned."""
+    widths = [max(_width(r[j]) for r in rows) for j in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = []
+        for j, cell in enumerate(r):
+            pad = " " * (widths[j] - _width(cell))
+            cells.append(pad + cell if j in right else cell + pad)
+        lines.append(indent + "  ".join(cells).rstrip())
+    return lines
+
+
+def _kind_text(kind: str | None) -> str:
+    return f"{KIND_BY_NAME[kind].zh} {kind}" if kind in KIND_BY_NAME else (kind or "-")
+
+
+def _refusals(db: Path, con) -> list[dict]:
+    """Refused files from the log beside the warehouse, unless the same file name loaded since."""
+    log = warehouse.refusal_log_path(db)
+    if not log.exists():
+        return []
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    last_loaded = dict(con.execute("SELECT file_name, max(loaded_at) FROM load_batches GROUP BY 1").fetchall())
+    out = []
+    for e in entries:
+        at = dt.datetime.fromisoformat(e["at"])
+        if e["file_name"] in last_loaded and last_loaded[e["file_name"]] >= at:
+            continue
+        out.append(e)
+    return out
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from etl.loader import STATUS_TEXT
+    from etl.schema import TABLES
+
     db = Path(args.db)
     if not db.exists():
         print(f"仓库不存在 / warehouse not found: {db}", file=sys.stderr)
@@ -82,57 +147,98 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         print(f"仓库 / warehouse: {db}")
-        if meta.get("dataset") == "demo":
-            print("数据集 / dataset: 演示数据 demo")
-        print(f"最近导入 / last load (UTC): {meta.get('last_load_at', '-')}")
-        print("\n表 / table            行数 rows")
-        from etl.schema import TABLES
-
+        print(f"数据集 / dataset: {DATASET_TEXT.get(meta.get('dataset') or '', '真实台账 real ledgers')}")
+        print(f"最近导入 / last load (北京时间 Beijing time, UTC+8): {_beijing(meta.get('last_load_at'))}")
+        print("\n表 / table")
+        counts = []
         for table in TABLES:
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            print(f"  {table:<20} {n:>10}")
-        print("\n批次 / batches (UTC):")
-        rows = con.execute(
-            "SELECT loaded_at, file_name, kind, rows_read, rows_loaded, rows_rejected, status "
-            "FROM load_batches ORDER BY loaded_at, file_name"
+            counts.append([table, f"{n:,}"])
+        for line in _table([["表 table", "行数 rows"], *counts], right={1}):
+            print(line)
+        print("\n批次 / batches (北京时间 Beijing time, UTC+8):")
+        batches = con.execute(
+            "SELECT loaded_at, file_name, sheet, kind, rows_read, rows_loaded, rows_rejected, status "
+            "FROM load_batches ORDER BY loaded_at, file_name, sheet"
         ).fetchall()
-        for r in rows:
-            print(f"  {r[0]:%Y-%m-%d %H:%M}  {r[1]:<40} {r[2]:<16} 读 {r[3]:>8} 入 {r[4]:>8} 拒 {r[5]:>6}  {r[6]}")
+        if batches:
+            rows = [["导入时间 loaded at", "文件 file", "工作表 sheet", "台账 kind", "读取 read", "入库 loaded",
+                     "拒收 rejected", "状态 status"]]
+            for r in batches:
+                rows.append([_beijing(r[0]), r[1], r[2] or "-", _kind_text(r[3]), f"{r[4]:,}", f"{r[5]:,}",
+                             f"{r[6]:,}", STATUS_TEXT.get(r[7], r[7])])
+            for line in _table(rows, right={4, 5, 6}):
+                print(line)
+        else:
+            print("  （无 / none）")
+        refused = _refusals(db, con)
+        if refused:
+            print(f"\n整份拒收的文件 / refused files ({len(refused)}; 未写入仓库 / nothing of them is in the warehouse; "
+                  "北京时间 Beijing time):")
+            rows = [["时间 at", "文件 file", "原因 reason"]]
+            rows += [[_beijing(e["at"]), e["file_name"], e["message"]] for e in refused]
+            for line in _table(rows):
+                print(line)
         rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
-        print(f"\n拒收记录 / rejects: {rejects}")
+        print(f"\n拒收记录 / rejects: {rejects}（每个台账最新版本的 / of the latest version of each ledger）")
     finally:
         con.close()
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="台账导入 / ledger loader")
-    parser.add_argument("--db", default=None, help="仓库文件 / warehouse file (default $GOV_DB or data/governance.duckdb)")
+    parser.add_argument("--db", default=None, help=DB_HELP)
+    # --db is accepted before or after the command, and each command's --help shows it; SUPPRESS keeps
+    # a --db given before the command when none is given after it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("load", help="导入台账文件或文件夹 / load ledger files or folders")
-    p.add_argument("paths", nargs="+")
+    p = sub.add_parser("load", parents=[common], help="导入台账文件或文件夹 / load ledger files or folders",
+                       description="导入台账文件或文件夹（.xlsx/.xls/.csv）/ load ledger files or folders")
+    p.add_argument("paths", nargs="+", help="台账文件或文件夹 / ledger files or folders")
     p.set_defaults(func=cmd_load)
 
-    p = sub.add_parser("demo", help="生成并导入演示数据 / build the demo warehouse")
-    p.add_argument("--communities", type=int, default=6)
-    p.add_argument("--years", type=float, default=None)
-    p.add_argument("--seed", type=int, default=20240223)
-    p.add_argument("--out", default="data/demo", help="演示台账目录 / where demo ledgers are written")
+    p = sub.add_parser("demo", parents=[common], help="生成并导入演示数据 / build the demo warehouse",
+                       description="生成演示台账并导入一个新的演示仓库 / write demo ledgers and load them "
+                                   "into a fresh demo warehouse")
+    p.add_argument("--communities", type=int, default=6,
+                   help="社区个数（第一个总是南湾社区）/ number of communities (the first is always 南湾社区); default 6")
+    p.add_argument("--years", type=float, default=None,
+                   help="年数，截至 2026-09-30 / years of data up to 2026-09-30; default 5.25 (from 2021-07)")
+    p.add_argument("--seed", type=int, default=20240223,
+                   help="随机种子，同一种子生成同样的数据 / random seed: the same seed gives the same data")
+    p.add_argument("--out", default=None,
+                   help="演示台账目录（默认在仓库文件旁：<db名>-ledgers）/ where the demo ledgers are written "
+                        "(default: beside the warehouse, <db stem>-ledgers)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("status", help="批次、行数、拒收数 / batches, row counts, rejects")
+    p = sub.add_parser("status", parents=[common], help="批次、行数、拒收数 / batches, row counts, rejects",
+                       description="批次、行数、拒收与整份拒收的文件 / batches, row counts, rejects and refused files")
     p.set_defaults(func=cmd_status)
+    return parser
 
-    # --db is accepted before or after the command
-    for sp in sub.choices.values():
-        sp.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code else 0
     args.db = Path(args.db) if args.db else warehouse.default_db_path()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception:
+        # A bug in our code, not a problem with the ledgers: the warehouse was not replaced.
+        traceback.print_exc()
+        print("\n程序内部错误（不是台账文件的问题），仓库未作任何改变；请把以上信息报告给维护者 / "
+              "internal error (a bug, not a problem with the ledgers); the warehouse was not changed. "
+              "Please report the traceback above.", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

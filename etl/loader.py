@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -57,6 +58,7 @@ class FileResult:
     rows_rejected: int = 0
     messages: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    sheets: list[str | None] = field(default_factory=list)  # the workbook sheets loaded (CSV: [None])
 
     @property
     def file_name(self) -> str:
@@ -81,7 +83,12 @@ class LoadReport:
 
 
 class RefusedFile(Exception):
-    """The whole file is refused; nothing of it is loaded."""
+    """Something is wrong with the file itself (not with our code): it is refused whole, nothing of it is loaded.
+
+    Raised for a file that cannot be read (`etl.readers.UnreadableFile`), whose
+    header row is not recognised, or whose sheet mixes ledger kinds. Row-level
+    problems are rejects, never refusals; any other exception is a bug.
+    """
 
 
 # --- header recognition ----------------------------------------------------
@@ -251,11 +258,14 @@ def _value(f: Field) -> str:
 
 # --- the rules -------------------------------------------------------------
 
+INT_MAX = 2_147_483_647  # counts are stored as INTEGER
+
 @dataclass
 class Rule:
     field: str | None  # contract field the reject names (None: whole row)
     condition: str  # SQL over the staging table `s`; true = reject
     reason: str
+    reason_sql: str | None = None  # SQL over `s` for a reason that quotes the row's value (else `reason`)
 
 
 def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
@@ -271,6 +281,7 @@ def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
             rules.append(Rule(name, f"NOT isfinite({name}_n)", "不是有效数字 / not a number"))
         if f.type == "count":
             rules.append(Rule(name, f"{name}_n <> floor({name}_n)", "应为整数 / must be a whole number"))
+            rules.append(Rule(name, f"{name}_n > {INT_MAX}", f"数值过大（超过 {INT_MAX}）/ number too large"))
         if f.type == "year":
             rules.append(
                 Rule(name, f"{name}_n NOT BETWEEN 1949 AND {today.year}", f"年份应在 1949–{today.year} / year out of range")
@@ -290,9 +301,12 @@ def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
 
     def vocab(name: str, values: Iterable[str], label: str, column: str | None = None) -> None:
         if name in present:
+            values = tuple(values)
             listed = ", ".join(f"'{v}'" for v in values)
+            tail = f"”不在取值范围内，应为：{'、'.join(values)} / value outside vocabulary; allowed: {', '.join(values)}"
             rules.append(
-                Rule(name, f"{column or name} NOT IN ({listed})", f"{label}不在取值范围内 / value outside vocabulary")
+                Rule(name, f"{column or name} NOT IN ({listed})", f"{label}不在取值范围内 / value outside vocabulary",
+                     reason_sql=f"'{label}“' || CAST({name} AS VARCHAR) || '{tail}'")
             )
 
     vocab("pillar", contract.PILLARS, "板块")
@@ -536,9 +550,11 @@ def _load_sheet(
     value_of = " ".join(
         f"WHEN {i} THEN CAST({r.field} AS VARCHAR)" for i, r in enumerate(rules) if r.field
     )
+    reason_of = " ".join(f"WHEN {i} THEN {r.reason_sql}" for i, r in enumerate(rules) if r.reason_sql)
+    reason = f"coalesce(CASE f.idx {reason_of} END, t.reason)" if reason_of else "t.reason"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE row_rejects AS "
-        f"SELECT s._row, t.column_name, CASE f.idx {value_of} END AS value, t.reason "
+        f"SELECT s._row, t.column_name, CASE f.idx {value_of} END AS value, {reason} AS reason "
         "FROM s, unnest(s._fails) AS f(idx) JOIN rule_text t ON t.idx = f.idx WHERE len(s._fails) > 0"
     )
     con.execute("CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM s WHERE len(_fails) = 0")
@@ -561,8 +577,17 @@ def _load_sheet(
     con.execute("DROP VIEW ok; DROP TABLE s; DROP TABLE row_rejects; DROP TABLE rule_text; DROP TABLE repeated_rows")
 
 
-def _recognise_file(path: Path, content: bytes) -> tuple[Kind, list[tuple[Sheet, Recognised]], list[str]]:
-    """Read a file and recognise every sheet; raise RefusedFile when it cannot be loaded."""
+def _mixed_kinds(preview: list[list[str]], rec: Recognised) -> tuple[int, Kind] | None:
+    """A row below the header, within the preview, that is itself the header of another kind."""
+    for i in range(rec.header_index + 1, len(preview)):
+        other = recognise(preview[i:i + 1])
+        if other is not None and other.kind.name != rec.kind.name:
+            return i, other.kind
+    return None
+
+
+def _recognise_file(path: Path, content: bytes | None = None) -> tuple[list[tuple[Sheet, Recognised]], list[str]]:
+    """Read a file's previews and recognise every sheet; raise RefusedFile when it cannot be loaded."""
     try:
         _, sheets = read_ledger(path, content)
     except UnreadableFile as exc:
@@ -574,6 +599,17 @@ def _recognise_file(path: Path, content: bytes) -> tuple[Kind, list[tuple[Sheet,
         rec = recognise(sheet.preview)
         where = f"工作表「{sheet.name}」" if sheet.name else ""
         if rec is not None:
+            mixed = _mixed_kinds(sheet.preview, rec)
+            if mixed is not None:
+                row, other = mixed
+                label = f"sheet {sheet.name!r}" if sheet.name else "the file"
+                refusals.append(
+                    f"{where or '文件'}第 {rec.header_index + 1} 行是「{rec.kind.zh}」的表头，第 {row + 1} 行又是「{other.zh}」的表头："
+                    f"一个工作表只能放一种台账，请把它们分到不同的工作表或文件后再导入 / {label} mixes two ledger kinds "
+                    f"({rec.kind.name} header in row {rec.header_index + 1}, {other.name} header in row {row + 1}): "
+                    "put each kind on its own sheet or in its own file"
+                )
+                continue
             found.append((sheet, rec))
             if rec.dropped_personal:
                 notes.append(
@@ -591,12 +627,32 @@ def _recognise_file(path: Path, content: bytes) -> tuple[Kind, list[tuple[Sheet,
         raise RefusedFile("；".join(refusals))
     if not found:
         raise RefusedFile(refusal_message([]))
-    kinds = {rec.kind.name for _, rec in found}
-    if len(kinds) > 1:
-        raise RefusedFile(
-            "一个文件只能包含一种台账 / one file must hold one ledger kind; found: " + ", ".join(sorted(kinds))
-        )
-    return found[0][1].kind, found, notes
+    return found, notes
+
+
+@dataclass
+class Unit:
+    """One kind's sheets of one file: loaded in one transaction, one batch (load_batches row) per sheet."""
+
+    path: Path
+    kind: Kind
+    sheet_names: list[str | None]
+    notes: list[str]
+
+    @property
+    def order(self) -> tuple[int, str]:
+        return LOAD_ORDER.index(self.kind.name), str(self.path)
+
+
+def _units(path: Path) -> list[Unit]:
+    """The file's sheets grouped by kind (a workbook may hold one kind per sheet); RefusedFile if it cannot load."""
+    found, notes = _recognise_file(path)
+    by_kind: dict[str, Unit] = {}
+    for sheet, rec in found:
+        by_kind.setdefault(rec.kind.name, Unit(path, rec.kind, [], [])).sheet_names.append(sheet.name)
+    units = sorted(by_kind.values(), key=lambda u: u.order)
+    units[0].notes.extend(notes)
+    return units
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -612,57 +668,93 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _peek_kind(path: Path) -> int:
-    """Load-order position of a file, from its header (unknown files go last, they will be refused)."""
-    try:
-        _, sheets = read_ledger(path)
-    except (UnreadableFile, OSError):
-        return len(LOAD_ORDER)
-    for sheet in sheets:
-        rec = recognise(sheet.preview)
-        if rec is not None:
-            return LOAD_ORDER.index(rec.kind.name)
-    return len(LOAD_ORDER)
-
-
 def load_paths(
     paths: Iterable[Path | str], db_path: Path | str, progress: Progress | None = None,
     dataset: str | None = None, today: dt.date | None = None,
+    fresh: bool = False, guard: Callable[[Path], None] | None = None,
 ) -> LoadReport:
-    """Load ledger files and folders into the warehouse at db_path."""
+    """Load ledger files and folders into the warehouse at db_path.
+
+    Files are recognised from their headers first (a workbook may hold one kind
+    per sheet), then loaded kind by kind, reference kinds first, across all
+    files. `fresh`: load into an empty warehouse that then replaces db_path
+    whole (the demo build). `guard(db_path)` runs under the write lock before
+    anything is loaded; an exception from it abandons the load.
+
+    A problem with a file refuses that file (status refused, nothing of it
+    loaded); any other exception is a bug and propagates: nothing is published.
+    """
     say = progress or (lambda _msg: None)
     today = today or dt.date.today()
     files = expand_paths(Path(p) for p in paths)
     report = LoadReport()
-    missing = [p for p in files if not p.exists()]
-    for p in missing:
-        report.files.append(FileResult(p, messages=["文件不存在 / file not found"]))
-    files = [p for p in files if p.exists()]
-    # Reference kinds first; the order is decided from the header alone.
-    files.sort(key=lambda p: (_peek_kind(p), str(p)))
-    with warehouse.writing(db_path) as session:
+    refused: list[FileResult] = []
+    units: list[Unit] = []
+    for p in files:
+        if not p.exists():
+            report.files.append(FileResult(p, messages=["文件不存在 / file not found"]))
+            continue
+        try:
+            units.extend(_units(p))
+        except RefusedFile as exc:
+            refused.append(FileResult(p, messages=[str(exc)]))
+    # Reference kinds first; the order is decided from the headers alone.
+    units.sort(key=lambda u: u.order)
+    with warehouse.writing(db_path, fresh=fresh) as session:
+        if guard is not None:
+            guard(session.path)
         con = session.con
         changed = False
-        for n, path in enumerate(files, start=1):
+        total = len(units) + len(refused)
+        for n, unit in enumerate(units, start=1):
             started = time.perf_counter()
-            say(f"[{n}/{len(files)}] {path.name} …")
-            result = _load_file(con, path, today, say)
+            say(f"[{n}/{total}] {unit.path.name} …")
+            result = _load_unit(con, unit, today, say)
             report.files.append(result)
             changed |= result.status in SUCCESS_STATUSES
             say(
-                f"[{n}/{len(files)}] {path.name}: {_status_zh(result.status)}"
+                f"[{n}/{total}] {unit.path.name}: {_status_zh(result.status)}"
                 f"（{result.kind or '-'}，读取 {result.rows_read}，入库 {result.rows_loaded}，拒收 {result.rows_rejected}，"
                 f"{time.perf_counter() - started:.1f}s）"
             )
+        for n, result in enumerate(refused, start=len(units) + 1):
+            say(f"[{n}/{total}] {result.file_name}: {_status_zh(STATUS_REFUSED)}")
+            report.files.append(result)
         if changed or dataset:
             now = _utc_now().isoformat(timespec="seconds")
             meta = {"data_version": uuid.uuid4().hex, "last_load_at": now}
             if dataset:
                 meta["dataset"] = dataset
+            elif _dataset(con) == "demo":  # real ledgers loaded into the demo: no longer only demo data
+                meta["dataset"] = "mixed"
             for key, value in meta.items():
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
         session.publish = changed or bool(dataset)
     return report
+
+
+def _dataset(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = 'dataset'").fetchone()
+    return row[0] if row else None
+
+
+def _log_refusals(db_path: Path, refused: list[FileResult], fresh: bool) -> None:
+    """Refused files are listed by `etl status` from a log beside the warehouse, which they leave unchanged.
+
+    A fresh build (the demo) replaces the warehouse whole and starts a new log.
+    """
+    log = warehouse.refusal_log_path(db_path)
+    if fresh:
+        with contextlib.suppress(FileNotFoundError):
+            log.unlink()
+    if not refused:
+        return
+    at = _utc_now().isoformat(timespec="seconds")
+    with open(log, "a", encoding="utf-8") as fh:
+        for f in refused:
+            fh.write(json.dumps({"at": at, "file_name": f.file_name, "path": str(f.path),
+                                 "message": "；".join(f.messages)}, ensure_ascii=False) + "\n")
 
 
 def _utc_now() -> dt.datetime:
@@ -670,50 +762,80 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+STATUS_TEXT = {
+    STATUS_LOADED: "已入库 loaded",
+    STATUS_LOADED_WITH_REJECTS: "已入库，部分行被拒收 loaded with rejects",
+    STATUS_ALREADY: "已导入过，未改变 already loaded",
+    STATUS_REFUSED: "整份拒收 refused",
+}
+
+
 def _status_zh(status: str) -> str:
-    return {
-        STATUS_LOADED: "已入库 loaded",
-        STATUS_LOADED_WITH_REJECTS: "已入库，部分行被拒收 loaded with rejects",
-        STATUS_ALREADY: "已导入过，未改变 already loaded",
-        STATUS_REFUSED: "整份拒收 refused",
-    }[status]
+    return STATUS_TEXT[status]
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, path: Path, today: dt.date, say: Progress) -> FileResult:
-    result = FileResult(path)
-    content = path.read_bytes()  # read once: hashed here, parsed below
+def _refuse(result: FileResult, message: str) -> FileResult:
+    result.status = STATUS_REFUSED
+    result.rows_read = result.rows_loaded = result.rows_rejected = 0
+    result.rejects.clear()
+    result.messages.append(message)
+    return result
+
+
+def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: Progress) -> FileResult:
+    path, kind = unit.path, unit.kind
+    result = FileResult(path, kind=kind.name, sheets=list(unit.sheet_names))
+    result.messages.extend(unit.notes)
+    try:
+        content = path.read_bytes()  # read once: hashed here, parsed below
+    except OSError as exc:
+        return _refuse(result, f"无法读取文件 / cannot read the file: {exc.strerror or exc}")
     sha = hashlib.sha256(content).hexdigest()
     prior = con.execute(
-        "SELECT batch_id FROM load_batches WHERE sha256 = ? AND status IN (?, ?) LIMIT 1",
-        [sha, *SUCCESS_STATUSES],
+        "SELECT batch_id FROM load_batches WHERE sha256 = ? AND kind = ? AND status IN (?, ?) LIMIT 1",
+        [sha, kind.name, *SUCCESS_STATUSES],
     ).fetchone()
-    try:
-        kind, sheets, notes = _recognise_file(path, content)
-    except RefusedFile as exc:
-        result.messages.append(str(exc))
-        return result
-    result.kind = kind.name
-    result.messages.extend(notes)
     if prior:
         result.status = STATUS_ALREADY
         result.messages.append("同一文件已导入过，未作任何改变 / byte-identical file already loaded; nothing changed")
         return result
-    batch_id = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
+    try:
+        found, _ = _recognise_file(path, content)
+    except RefusedFile as exc:  # the file changed since it was recognised
+        return _refuse(result, str(exc))
+    sheets = [(i, sheet, rec) for i, (sheet, rec) in enumerate(found)
+              if rec.kind.name == kind.name and sheet.name in unit.sheet_names]
+    if [sheet.name for _, sheet, _ in sheets] != unit.sheet_names:
+        return _refuse(result, "文件在导入过程中被修改，请重新导入 / the file changed during the load; load it again")
+    stamp = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
     con.execute("BEGIN TRANSACTION")
     try:
-        for sheet, rec in sheets:
+        for i, sheet, rec in sheets:
+            batch_id = stamp if sheet.name is None else f"{stamp}-{i + 1}"
+            before = (result.rows_read, result.rows_loaded, result.rows_rejected)
             _load_sheet(con, rec, sheet, path.name, batch_id, today, result, say)
+            read, loaded, rejected = (result.rows_read - before[0], result.rows_loaded - before[1],
+                                      result.rows_rejected - before[2])
+            # the rejects of a ledger are those of its latest version (same file name, kind and sheet)
+            con.execute(
+                "DELETE FROM rejects WHERE batch_id IN (SELECT batch_id FROM load_batches "
+                "WHERE file_name = ? AND kind = ? AND sheet IS NOT DISTINCT FROM ?)",
+                [path.name, kind.name, sheet.name],
+            )
+            status = STATUS_LOADED_WITH_REJECTS if rejected else STATUS_LOADED
+            con.execute(
+                "INSERT INTO load_batches (batch_id, file_name, sha256, kind, loaded_at, rows_read, rows_loaded, "
+                "rows_rejected, status, message, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [batch_id, path.name, sha, kind.name, _utc_now(), read, loaded, rejected, status,
+                 "；".join(result.messages) or None, sheet.name],
+            )
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
-        con.execute(
-            "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, path.name, sha, kind.name, _utc_now(), result.rows_read, result.rows_loaded,
-             result.rows_rejected, result.status, "；".join(result.messages) or None],
-        )
         con.execute("COMMIT")
-    except Exception as exc:
+    except UnreadableFile as exc:  # the file's own content, found only when its rows were read
         con.execute("ROLLBACK")
-        result.status = STATUS_REFUSED
-        result.rows_loaded = result.rows_rejected = 0
-        result.rejects.clear()
-        result.messages.append(f"导入失败，已整份撤销 / load failed and was rolled back: {exc}")
+        return _refuse(result, f"导入失败，已整份撤销 / load failed and was rolled back: {exc}")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # never mask the error that got us here
+            con.execute("ROLLBACK")
+        raise
     return result

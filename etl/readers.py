@@ -1,9 +1,13 @@
-"""Read ledger files (.csv in UTF-8/UTF-8-BOM/GBK/GB18030, .xlsx) into string tables.
+"""Read ledger files (.csv in UTF-8/UTF-8-BOM/GBK/GB18030, .xlsx/.xlsm, .xls) into string tables.
 
 Every reader returns `Sheet`s: the first rows as plain lists (to find the
 header row), and on demand the data below the header as a pyarrow Table of
 strings with `_row`, the row number as Excel shows it. No value is parsed
 here; typing and validation happen in SQL in `etl.loader`.
+
+Whatever is wrong with a file itself (not a table, an encoding we cannot read,
+a corrupt workbook) raises `UnreadableFile` with a bilingual message, at
+preview time or when the rows are read; anything else raised here is a bug.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +24,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 PREVIEW_ROWS = 10
-SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+SAVE_AS = "请用 Excel 或 WPS 另存为 .xlsx 后再导入 / save it as .xlsx (Excel or WPS: 另存为 .xlsx) and load that"
 
 
 class UnreadableFile(Exception):
@@ -78,7 +84,12 @@ def read_ledger(path: Path, content: bytes | None = None) -> tuple[str, list[She
         return _read_csv(path, content)
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx", _read_xlsx(path)
-    raise UnreadableFile(f"不支持的文件类型 / unsupported file type: {path.suffix or '(none)'}（只接受 .xlsx 和 .csv）")
+    if suffix == ".xls":
+        return "xls", _read_xls(path, content)
+    raise UnreadableFile(
+        f"不支持的文件类型 {path.suffix or '（无扩展名）'}，只接受 .xlsx、.xls 和 .csv；{SAVE_AS} / "
+        f"unsupported file type {path.suffix or '(none)'}: only .xlsx, .xls and .csv are read"
+    )
 
 
 # --- CSV -----------------------------------------------------------------
@@ -127,7 +138,28 @@ def _arrow_parse(data: bytes, header_index: int, column_names: list[str]) -> tup
     return table, malformed
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: commas, digits and line ends leave zero bytes on one side only."""
+    sample = head[:4096]
+    if len(sample) < 4:
+        return False
+    odd, even = sample[1::2], sample[0::2]
+    return (odd.count(0) > 0.15 * len(odd) and even.count(0) == 0) or (
+        even.count(0) > 0.15 * len(even) and odd.count(0) == 0)
+
+
 def _preview_encoding(head: bytes) -> str:
+    """The encoding of a CSV file from its first bytes; UnreadableFile when it is not a text table we read."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
+        raise UnreadableFile(
+            "文件是 UTF-16 编码的文本，无法读取；请另存为“CSV UTF-8（逗号分隔）”或 .xlsx / "
+            "the file is UTF-16 text: save it as CSV UTF-8 (comma delimited) or .xlsx"
+        )
+    if b"\x00" in head:
+        raise UnreadableFile(
+            "不是 CSV 文本文件（含二进制内容，可能是图片或其他格式的文件改了扩展名）；" + SAVE_AS.split(" / ")[0]
+            + " / not a CSV text file (binary content: perhaps another kind of file renamed to .csv)"
+        )
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -137,7 +169,17 @@ def _preview_encoding(head: bytes) -> str:
         # a multi-byte character cut at the end of the sample is not evidence
         if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
-        return "gb18030"
+    try:
+        head.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        if not (exc.start >= len(head) - 4 and exc.reason in ("incomplete multibyte sequence", "illegal multibyte sequence")
+                and len(head) >= 256 * 1024):
+            raise UnreadableFile(
+                f"无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030，第 {exc.start} 字节）；请另存为“CSV UTF-8”或 .xlsx / "
+                f"unknown text encoding (neither UTF-8 nor GBK/GB18030, at byte {exc.start}): "
+                "save it as CSV UTF-8 or .xlsx"
+            ) from exc
+    return "gb18030"
 
 
 def _read_csv(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet]]:
@@ -149,23 +191,29 @@ def _read_csv(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet
     encoding = _preview_encoding(head)
     text = head.decode(encoding, errors="ignore")
     preview: list[list[str]] = []
-    for rec in csv.reader(io.StringIO(text)):
-        preview.append([c.strip() for c in rec])
-        if len(preview) >= PREVIEW_ROWS:
-            break
+    try:
+        for rec in csv.reader(io.StringIO(text)):
+            preview.append([c.strip() for c in rec])
+            if len(preview) >= PREVIEW_ROWS:
+                break
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV 格式错误，无法读取 / malformed CSV: {exc}") from exc
 
     def load(header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
         # The whole file is read only now, when it is loaded.
         raw = content if content is not None else path.read_bytes()
         data = _to_utf8(raw, encoding)
         try:
-            table, malformed = _arrow_parse(data, header_index, column_names)
-        except pa.ArrowInvalid as exc:
-            if encoding != "utf-8" or "UTF8" not in str(exc).upper().replace("-", ""):
-                raise
-            # the sample was UTF-8 but the rest is not: GBK after all
-            data = _to_utf8(raw, "gb18030")
-            table, malformed = _arrow_parse(data, header_index, column_names)
+            try:
+                table, malformed = _arrow_parse(data, header_index, column_names)
+            except pa.ArrowInvalid as exc:
+                if encoding != "utf-8" or "UTF8" not in str(exc).upper().replace("-", ""):
+                    raise
+                # the sample was UTF-8 but the rest is not: GBK after all
+                data = _to_utf8(raw, "gb18030")
+                table, malformed = _arrow_parse(data, header_index, column_names)
+        except pa.ArrowInvalid as exc:  # the file's own bytes: quoting, binary content further down
+            raise UnreadableFile(f"CSV 格式错误，无法读取 / malformed CSV: {exc}") from exc
         # Row numbers are those Excel shows: record k below the header is row
         # header_index + 2 + k, provided every line is one record. pyarrow drops
         # blank lines, and quoted cells may span lines; when the line count
@@ -182,6 +230,13 @@ def _read_csv(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet
 
 
 def _csv_rows_slow(body: bytes, header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
+    try:
+        return _csv_rows_slow_checked(body, header_index, column_names)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise UnreadableFile(f"CSV 格式错误，无法读取 / malformed CSV: {exc}") from exc
+
+
+def _csv_rows_slow_checked(body: bytes, header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
     n = len(column_names)
     cols: list[list[str]] = [[] for _ in range(n)]
     rows: list[int] = []
@@ -205,8 +260,6 @@ def _csv_rows_slow(body: bytes, header_index: int, column_names: list[str]) -> t
 # --- Excel ---------------------------------------------------------------
 
 def _open_workbook(path: Path):
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
@@ -240,13 +293,82 @@ def _xlsx_loader(path: Path, sheet_name: str) -> Callable[[int, list[str]], tupl
             # read_only mode yields every row from the first, empty ones as (),
             # so a row's position is the row number Excel shows.
             body = _row_texts(wb[sheet_name].iter_rows(min_row=header_index + 2, values_only=True))
+        except (zipfile.BadZipFile, ValueError, TypeError, SyntaxError) as exc:  # openpyxl on a damaged sheet
+            raise UnreadableFile(f"工作表「{sheet_name}」已损坏，无法读取 / sheet {sheet_name!r} is damaged: {exc}") from exc
         finally:
             wb.close()
-        n = len(column_names)
-        cols = [[(r[j] if j < len(r) else "") for r in body] for j in range(n)]
-        first = header_index + 2
-        rows = pa.array(range(first, first + len(body)), pa.int64())
-        table = pa.table([pa.array(c, pa.string()) for c in cols] + [rows], names=[*column_names, "_row"])
-        return table, []
+        return _string_table(body, header_index, column_names)
+
+    return load
+
+
+def _string_table(body: list[list[str]], header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
+    """The rows below the header (body[0] is Excel row header_index + 2) as a table of strings plus `_row`."""
+    n = len(column_names)
+    cols = [[(r[j] if j < len(r) else "") for r in body] for j in range(n)]
+    first = header_index + 2
+    rows = pa.array(range(first, first + len(body)), pa.int64())
+    table = pa.table([pa.array(c, pa.string()) for c in cols] + [rows], names=[*column_names, "_row"])
+    return table, []
+
+
+# --- Excel 97-2003 (.xls) ----------------------------------------------------
+
+def _open_xls(path: Path, content: bytes | None):
+    import xlrd
+
+    try:
+        if content is None:
+            content = path.read_bytes()
+        if content.startswith(b"PK"):
+            raise UnreadableFile("文件实为 .xlsx 却以 .xls 命名；请把扩展名改为 .xlsx / the file is an .xlsx named .xls: "
+                                 "rename it to .xlsx")
+        return xlrd.open_workbook(file_contents=content, on_demand=True)
+    except xlrd.XLRDError as exc:
+        raise UnreadableFile(f"无法打开 .xls 文件（{exc}）；{SAVE_AS}") from exc
+    except (ValueError, IndexError, KeyError, AssertionError, EOFError) as exc:  # xlrd on a damaged file
+        raise UnreadableFile(f"无法打开 .xls 文件，文件已损坏；{SAVE_AS} / damaged .xls file: {exc!r}") from exc
+
+
+def _xls_cell(cell, datemode: int) -> object:
+    """An xlrd cell as the Python value openpyxl would give (date cells are floats in .xls)."""
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return cell.value  # an impossible date: its number, which the date rule rejects
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    return cell.value
+
+
+def _xls_rows(book, sheet_name: str, first: int, last: int | None = None) -> list[list[str]]:
+    ws = book.sheet_by_name(sheet_name)
+    stop = ws.nrows if last is None else min(ws.nrows, last)
+    return [[cell_text(_xls_cell(c, book.datemode)).strip() for c in ws.row(i)] for i in range(first, stop)]
+
+
+def _read_xls(path: Path, content: bytes | None) -> list[Sheet]:
+    book = _open_xls(path, content)
+    try:
+        names = book.sheet_names()
+        sheets = [Sheet(name, _xls_rows(book, name, 0, PREVIEW_ROWS), _xls_loader(path, content, name)) for name in names]
+    finally:
+        book.release_resources()
+    return sheets
+
+
+def _xls_loader(path: Path, content: bytes | None, sheet_name: str) -> Callable[[int, list[str]], tuple[pa.Table, list[int]]]:
+    def load(header_index: int, column_names: list[str]) -> tuple[pa.Table, list[int]]:
+        book = _open_xls(path, content)
+        try:
+            body = _xls_rows(book, sheet_name, header_index + 1)
+        finally:
+            book.release_resources()
+        return _string_table(body, header_index, column_names)
 
     return load

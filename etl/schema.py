@@ -107,7 +107,8 @@ TABLES: dict[str, str] = {
             rows_loaded BIGINT NOT NULL,
             rows_rejected BIGINT NOT NULL,
             status VARCHAR NOT NULL,
-            message VARCHAR
+            message VARCHAR,
+            sheet VARCHAR  -- the workbook sheet (NULL for CSV): one batch per sheet
         )""",
     "rejects": """
         CREATE TABLE IF NOT EXISTS rejects (
@@ -121,7 +122,7 @@ TABLES: dict[str, str] = {
         )""",
     # Key/value facts about the warehouse as a whole: data_version (changes on
     # every successful load), last_load_at (naive UTC), dataset ('demo' when built by
-    # `python -m etl demo`).
+    # `python -m etl demo`; 'mixed' once real ledgers were loaded into a demo warehouse).
     "meta": """
         CREATE TABLE IF NOT EXISTS meta (
             key VARCHAR PRIMARY KEY,
@@ -133,6 +134,12 @@ FACT_TABLES = ("activities", "cases", "volunteers", "volunteer_hours", "redempti
 REFERENCE_TABLES = ("communities", "compounds")
 
 
+# Columns added after warehouses were first built: created on older warehouses by create_all.
+MIGRATIONS = ("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS sheet VARCHAR",)
+
+
 def create_all(con) -> None:  # con: duckdb.DuckDBPyConnection
     for ddl in TABLES.values():
+        con.execute(ddl)
+    for ddl in MIGRATIONS:
         con.execute(ddl)

@@ -1,11 +1,17 @@
 """Where the warehouse lives and how it is written and read.
 
 One writer, many read-only readers. A load never writes the live file: it
-copies the warehouse to a temporary file beside it, loads there, checkpoints,
-and atomically renames the copy over the live file. A reader that holds the
-old file open keeps reading the old, complete version; a load that crashes
-leaves the live file untouched (the stale temporary file is removed by the
-next load). Loads are serialised with an advisory lock file.
+copies the warehouse to a temporary file beside it (or starts an empty one,
+for a build that replaces the warehouse whole, like the demo), loads there,
+checkpoints, and atomically renames the copy over the live file. A reader that
+holds the old file open keeps reading the old, complete version; a load that
+crashes leaves the live file untouched (its leftovers are removed by the next
+write). Every write is serialised with one advisory lock file,
+`<warehouse>.lock`, and `_publish` — called only under that lock — is the one
+place that replaces the warehouse file.
+
+Default paths are anchored at the project root (`PROJECT_ROOT`), never at the
+working directory; `$GOV_DB` overrides the warehouse's.
 """
 
 from __future__ import annotations
@@ -22,13 +28,24 @@ import duckdb
 
 from etl import schema
 
-DEFAULT_DB = Path("data/governance.duckdb")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = PROJECT_ROOT / "data" / "governance.duckdb"
 TMP_MARK = ".loading-"
+# Leftovers an interrupted build can leave beside the warehouse, removed by the
+# next write: the private copy of a load (and its .wal), and what `etl demo`
+# built beside the warehouse before it went through `writing()` as well.
+LEFTOVER_MARKS = (TMP_MARK, ".demo-build")
 
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 
+def project_path(*parts: str) -> Path:
+    """A path inside the project, independent of the working directory."""
+    return PROJECT_ROOT.joinpath(*parts)
+
+
 def default_db_path() -> Path:
+    """`$GOV_DB` (as given), else data/governance.duckdb in the project."""
     return Path(os.environ.get("GOV_DB") or DEFAULT_DB)
 
 
@@ -64,39 +81,97 @@ def _remove_with_wal(p: Path) -> None:
             q.unlink()
 
 
+def refusal_log_path(path: Path | str) -> Path:
+    """Refused files are logged beside the warehouse (JSON lines), which they leave unchanged."""
+    path = Path(path)
+    return path.with_name(path.name + ".refused.jsonl")
+
+
+def lock_path(path: Path | str) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def locked(path: Path | str) -> Iterator[None]:
+    """Hold the warehouse's write lock (blocking until no other writer holds it).
+
+    The lock file itself is never removed: removing it while another process
+    waits on it would let a third one take a second, separate lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path(path), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def leftovers(path: Path | str) -> list[Path]:
+    """Files an interrupted write left beside the warehouse (never the warehouse or its lock)."""
+    path = Path(path)
+    found = []
+    for mark in LEFTOVER_MARKS:
+        for p in path.parent.glob(f"{path.name}{mark}*"):
+            if p.is_file():
+                found.append(p)
+    return sorted(found)
+
+
+def _clean_leftovers(path: Path) -> None:
+    """Remove what interrupted writes left; the caller holds the lock."""
+    for p in leftovers(path):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _publish(built: Path, path: Path) -> None:
+    """Replace the warehouse at `path` with the complete, checkpointed file `built`.
+
+    The only `os.replace` onto a warehouse; callers hold `locked(path)`. A
+    `.wal` beside the old live file belonged to that file, not to this one.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        path.with_name(path.name + ".wal").unlink()
+    os.replace(built, path)
+    _fsync_dir(path.parent)
+
+
 class WriteSession:
     """A read-write connection to the private copy; set `publish = False` to discard it."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         self.con = con
+        self.path = path  # the live warehouse this session will replace
         self.publish = True
 
 
 @contextlib.contextmanager
-def writing(path: Path | str) -> Iterator[WriteSession]:
-    """Yield a read-write connection to a private copy; publish it atomically on success."""
+def writing(path: Path | str, fresh: bool = False) -> Iterator[WriteSession]:
+    """Yield a read-write connection to a private copy; publish it atomically on success.
+
+    `fresh`: start from an empty warehouse instead of a copy of the live one,
+    so that what is published replaces the warehouse whole.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for stale in path.parent.glob(f"{path.name}{TMP_MARK}*"):
-            _remove_with_wal(stale)
+    with locked(path):
+        _clean_leftovers(path)
         tmp = path.with_name(f"{path.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
-        if path.exists():
+        if path.exists() and not fresh:
             # The live file is only ever replaced whole and closed after a
             # checkpoint, so a byte copy of it is a complete warehouse.
             shutil.copyfile(path, tmp)
         con = connect(tmp)
-        session = WriteSession(con)
+        session = WriteSession(con, path)
         try:
             schema.create_all(con)
             yield session
             con.execute("CHECKPOINT")
             con.close()
             if session.publish:
-                os.replace(tmp, path)
-                _fsync_dir(path.parent)
+                _publish(tmp, path)
             else:
                 _remove_with_wal(tmp)
         except BaseException:

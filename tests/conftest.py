@@ -25,7 +25,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Read-only for tests: a test that writes must copy it first.
     """
-    from etl.demo import build_demo
+    from demo import build_demo
 
     folder = tmp_path_factory.mktemp("demo")
     db = folder / "governance.duckdb"

@@ -1,4 +1,4 @@
-"""The demo ledgers (etl.demo): files, determinism, scaling, and the warehouse they load into.
+"""The demo ledgers (the demo package): files, determinism, scaling, and the warehouse they load into.
 
 The default demo is built once per module (write + load through etl.loader);
 every warehouse assertion reads that file read-only.
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from etl import demo
+import demo
 from etl.contract import KIND_BY_NAME, PILLARS
 
 ARTICLE = dt.date(2024, 2, 23)
@@ -380,7 +380,8 @@ def test_rebuild_replaces_the_demo_warehouse(tmp_path):
         assert one(c, "SELECT count(DISTINCT community) FROM activities") == (1,)
     finally:
         c.close()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["w.duckdb"]
+    # no build files are left beside it; the lock file stays, as after every load
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["w.duckdb", "w.duckdb.lock"]
 
 
 def test_refuses_to_replace_a_real_warehouse(tmp_path):

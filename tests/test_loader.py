@@ -181,7 +181,7 @@ def test_activity_row_rules(db: Path, tmp_path: Path) -> None:
     got = {(r.row_number, r.column_name, r.reason.split(" / ")[1]) for r in report.rejects}
     assert got == {
         (3, "日期", "required value missing"),
-        (4, "板块", "value outside vocabulary"),
+        (4, "板块", "value outside vocabulary; allowed: 联动联建, 居民自治, 志愿服务, 社会治理"),
         (5, "日期", "date before 2000-01-01"),
         (6, "日期", "date in the future"),
         (7, "社区", "unknown community"),
@@ -192,6 +192,10 @@ def test_activity_row_rules(db: Path, tmp_path: Path) -> None:
     }
     assert rows(db, "SELECT activity_id, participants FROM activities") == [("A1", 30)]
     assert rows(db, "SELECT count(*), count(DISTINCT row_number) FROM rejects") == [(9, 9)]
+    assert rows(db, "SELECT value, reason FROM rejects WHERE row_number = 4") == [(
+        "文体活动", "板块“文体活动”不在取值范围内，应为：联动联建、居民自治、志愿服务、社会治理 / "
+        "value outside vocabulary; allowed: 联动联建, 居民自治, 志愿服务, 社会治理"
+    )]
     assert rows(db, "SELECT rows_read, rows_loaded, rows_rejected, status FROM load_batches WHERE file_name='act.csv'") == [
         (10, 1, 9, "loaded_with_rejects")
     ]
@@ -324,25 +328,38 @@ def test_personal_columns_dropped_and_numbers_masked(db: Path, tmp_path: Path) -
 
 # --- atomic publication ------------------------------------------------------------
 
-def test_failed_file_rolls_back_and_keeps_warehouse(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bug_in_our_code_raises_and_publishes_nothing(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import etl.loader as loader
 
+    snapshot = db.read_bytes()
     good = write_csv(tmp_path / "a.csv", [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "30", "A1"]])
-    bad = write_csv(tmp_path / "cases_bad.csv", [CASE_HEAD, ["C1", "居民诉求", "晾晒", "南湾社区", "2024-01-02", "", "", "", "", "", ""]])
+    cases = write_csv(tmp_path / "c.csv", [CASE_HEAD, ["C1", "居民诉求", "晾晒", "南湾社区", "2024-01-02", "", "", "", "", "", ""]])
     real = loader._upsert
 
-    def boom(con, kind, batch_id):
+    def bug(con, kind, batch_id):
         if kind.name == "cases":
-            raise RuntimeError("disk full")
+            raise KeyError("a bug")
         return real(con, kind, batch_id)
 
-    monkeypatch.setattr(loader, "_upsert", boom)
+    monkeypatch.setattr(loader, "_upsert", bug)
+    with pytest.raises(KeyError, match="a bug"):
+        load(db, good, cases)
+    assert db.read_bytes() == snapshot  # the activities loaded before the bug are not published either
+    assert warehouse.leftovers(db) == []
+
+
+def test_file_unreadable_further_down_is_refused_and_rolled_back(db: Path, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "a.csv", [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "30", "A1"]])
+    lines = [",".join(ACT_HEAD)] + [f"2024-02-01,南湾社区,,联动联建,烹饪教学,{i % 9},B{i}" for i in range(9000)]
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    assert len(body) > 256 * 1024  # the encoding is judged from the first 256 KiB: these are UTF-8
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(body + b"2024-02-01,\xff\xfe\xff,,,,1,B9999\n")  # neither UTF-8 nor GBK
     report = load(db, good, bad)
-    assert [f.status for f in report.files] == ["loaded", "refused"]
-    assert "disk full" in report.files[1].messages[-1]
-    assert rows(db, "SELECT count(*) FROM activities") == [(1,)]
-    assert rows(db, "SELECT count(*) FROM cases") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM load_batches WHERE file_name='cases_bad.csv'") == [(0,)]
+    assert [(f.file_name, f.status) for f in report.files] == [("a.csv", "loaded"), ("broken.csv", "refused")]
+    assert "rolled back" in report.files[1].messages[-1] and "unknown text encoding" in report.files[1].messages[-1]
+    assert rows(db, "SELECT activity_id FROM activities") == [("A1",)]
+    assert rows(db, "SELECT count(*) FROM load_batches WHERE file_name = 'broken.csv'") == [(0,)]
 
 
 def test_exception_during_load_leaves_previous_file(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -356,3 +373,185 @@ def test_exception_during_load_leaves_previous_file(db: Path, tmp_path: Path, mo
         load(db, f)
     assert db.read_bytes() == snapshot.read_bytes()
     assert not list(db.parent.glob("*.loading-*"))
+
+
+# --- files a new user tries --------------------------------------------------------
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100"
+                    "05fe02fea7d56b0000000049454e44ae426082")
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (PNG, "binary content"),
+        (bytes(range(256)) * 8, "binary content"),
+        ("日期,社区,板块,活动类型,参与人数\n2024-02-01,南湾社区,志愿服务,理发,5\n".encode("utf-16"), "UTF-16"),
+        ("日期,社区,板块,活动类型,参与人数\n".encode("utf-16-le"), "UTF-16"),
+        (b"\x81\x30\xff\xfe,\xff\xff\n" * 20, "unknown text encoding"),
+    ],
+    ids=["png", "random-bytes", "utf16-bom", "utf16-le", "bad-bytes"],
+)
+def test_undecodable_csv_is_refused_without_trace(db: Path, tmp_path: Path, content: bytes, says: str) -> None:
+    f = tmp_path / "ledger.csv"
+    f.write_bytes(content)
+    snapshot = db.read_bytes()
+    report = load(db, f)
+    assert report.exit_code == 2 and report.files[0].status == "refused"
+    assert says in report.files[0].messages[0]
+    assert db.read_bytes() == snapshot  # no batch row, no rejects: the warehouse is untouched
+    assert warehouse.leftovers(db) == []
+
+
+def test_undecodable_csv_cli_exit_code(db: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    f = tmp_path / "photo.csv"
+    f.write_bytes(PNG)
+    out = subprocess.run([sys.executable, "-m", "etl", "--db", str(db), "load", str(f)], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "photo.csv" in out.stdout and "不是 CSV 文本文件" in out.stdout and "not a CSV text file" in out.stdout
+
+
+def test_bug_exits_3_with_traceback_and_changes_nothing(db: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    f = write_csv(tmp_path / "a.csv", [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "30", "A1"]])
+    snapshot = db.read_bytes()
+    script = (
+        "import sys, etl.loader as loader\n"
+        "def bug(*a, **k):\n    raise KeyError('pillar_v')\n"
+        "loader._upsert = bug\n"
+        "from etl.__main__ import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, "--db", str(db), "load", str(f)], capture_output=True,
+                         text=True, cwd=root, timeout=120)
+    assert out.returncode == 3
+    assert "Traceback" in out.stderr and "KeyError: 'pillar_v'" in out.stderr and "internal error" in out.stderr
+    assert "refused" not in out.stdout
+    assert db.read_bytes() == snapshot
+
+
+def test_other_file_types_are_refused_with_save_as_advice(db: Path, tmp_path: Path) -> None:
+    (tmp_path / "台账.et").write_bytes(b"\xd0\xcf\x11\xe0 wps")
+    report = load(db, tmp_path / "台账.et")
+    assert report.exit_code == 2
+    assert "另存为 .xlsx" in report.files[0].messages[0] and "unsupported file type .et" in report.files[0].messages[0]
+
+
+def write_xls(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """An Excel 97-2003 workbook; date cells are written as Excel stores them (a number with a date format)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, body in sheets.items():
+        ws = wb.add_sheet(name)
+        for i, row in enumerate(body):
+            for j, v in enumerate(row):
+                if isinstance(v, dt.date):
+                    ws.write(i, j, v, date_style)
+                elif v is not None:
+                    ws.write(i, j, v)
+    wb.save(str(path))
+    return path
+
+
+def test_xls_workbook_with_date_cells(db: Path, tmp_path: Path) -> None:
+    sheets = {
+        "填表说明": [["请按要求填写"]],
+        "2024年": [["南湾社区活动台账"], ACT_HEAD,
+                   [dt.datetime(2024, 2, 23), "南湾社区", "东风凤凰城", "联动联建", "烹饪教学", 30, "X1"],
+                   ["2024/3/1", "南湾社区", None, "居民自治", "议事协商会", "12人", "X2"],
+                   [dt.datetime(2024, 3, 2), "南湾社区", None, "文化活动", "文艺汇演", 80, "X3"]],
+    }
+    report = load(db, write_xls(tmp_path / "old.xls", sheets))
+    assert report.exit_code == 1
+    assert [(r.sheet, r.row_number, r.column_name, r.value) for r in report.rejects] == [("2024年", 5, "板块", "文化活动")]
+    assert rows(db, "SELECT activity_id, CAST(date AS VARCHAR), compound, participants FROM activities ORDER BY 1") == [
+        ("X1", "2024-02-23", "东风凤凰城", 30), ("X2", "2024-03-01", None, 12)
+    ]
+    assert rows(db, "SELECT sheet, rows_read, rows_loaded, rows_rejected FROM load_batches WHERE file_name = 'old.xls'") == [
+        ("2024年", 3, 2, 1)
+    ]
+
+
+def test_corrupt_xls_is_refused(db: Path, tmp_path: Path) -> None:
+    (tmp_path / "bad.xls").write_bytes(b"\xd0\xcf\x11\xe0 this is no workbook")
+    report = load(db, tmp_path / "bad.xls")
+    assert report.exit_code == 2 and "另存为 .xlsx" in report.files[0].messages[0]
+
+
+def test_workbook_with_one_kind_per_sheet_loads_references_first(db: Path, tmp_path: Path) -> None:
+    sheets = {  # the activities sheet comes first and cites a community that only the roster sheet adds
+        "活动": [ACT_HEAD, ["2024-02-01", "新建社区", "", "联动联建", "烹饪教学", 30, "A1"],
+                 ["2024-02-02", "南湾社区", "", "志愿服务", "理发", 8, "A2"]],
+        "诉求": [CASE_HEAD, ["C1", "居民诉求", "晾晒", "新建社区", "2024-01-02", "", "", "", "", "", ""]],
+        "社区名册": [["街道", "社区", "户数"], ["沌阳街道", "新建社区", 1200]],
+    }
+    report = load(db, write_xlsx(tmp_path / "综合台账.xlsx", sheets))
+    assert report.exit_code == 0, [(f.kind, f.messages) for f in report.files]
+    assert [(f.kind, f.sheets, f.rows_loaded) for f in report.files] == [
+        ("communities", ["社区名册"], 1), ("activities", ["活动"], 2), ("cases", ["诉求"], 1)
+    ]
+    assert rows(db, "SELECT kind, sheet, rows_loaded FROM load_batches WHERE file_name = '综合台账.xlsx' ORDER BY 1") == [
+        ("activities", "活动", 2), ("cases", "诉求", 1), ("communities", "社区名册", 1)
+    ]
+    assert rows(db, "SELECT activity_id FROM activities ORDER BY 1") == [("A1",), ("A2",)]
+
+
+def test_sheet_mixing_two_kinds_is_refused(db: Path, tmp_path: Path) -> None:
+    sheets = {"汇总": [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", 30, "A1"], [],
+                       CASE_HEAD, ["C1", "居民诉求", "晾晒", "南湾社区", "2024-01-02", "", "", "", "", "", ""]]}
+    snapshot = db.read_bytes()
+    report = load(db, write_xlsx(tmp_path / "mixed.xlsx", sheets))
+    assert report.exit_code == 2
+    assert report.files[0].messages == [
+        "工作表「汇总」第 1 行是「活动台账」的表头，第 4 行又是「诉求与纠纷台账」的表头：一个工作表只能放一种台账，"
+        "请把它们分到不同的工作表或文件后再导入 / sheet '汇总' mixes two ledger kinds (activities header in row 1, "
+        "cases header in row 4): put each kind on its own sheet or in its own file"
+    ]
+    assert db.read_bytes() == snapshot
+
+
+def test_resaved_ledger_replaces_its_rejects(db: Path, tmp_path: Path) -> None:
+    body = [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "30", "A1"],
+            ["2024-02-01", "南湾社区", "", "坏板块", "烹饪教学", "30", "A2"],
+            ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "-3", "A3"]]
+    first = load(db, write_csv(tmp_path / "act.csv", body))
+    assert first.files[0].rows_rejected == 2
+    resaved = write_csv(tmp_path / "act.csv", body, encoding="utf-8-sig")  # same rows, other bytes
+    assert load(db, resaved).files[0].status == "loaded_with_rejects"
+    assert rows(db, "SELECT count(*) FROM load_batches WHERE file_name = 'act.csv'") == [(2,)]
+    assert rows(db, "SELECT row_number, column_name FROM rejects ORDER BY 1") == [(3, "板块"), (4, "参与人数")]
+    # another ledger (another file name) keeps its own rejects
+    load(db, write_csv(tmp_path / "act-copy.csv", body, encoding="gb18030"))
+    assert rows(db, "SELECT file_name, count(*) FROM rejects GROUP BY 1 ORDER BY 1") == [("act-copy.csv", 2), ("act.csv", 2)]
+
+
+def test_older_warehouse_gains_the_sheet_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("""CREATE TABLE load_batches (batch_id VARCHAR PRIMARY KEY, file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, kind VARCHAR, loaded_at TIMESTAMP NOT NULL, rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, status VARCHAR NOT NULL, message VARCHAR)""")
+    con.execute("INSERT INTO load_batches VALUES ('b0', 'old.csv', 'x', 'activities', '2024-01-01', 1, 1, 0, 'loaded', NULL)")
+    con.close()
+    assert load_paths(write_rosters(tmp_path / "r"), path, today=TODAY).exit_code == 0
+    assert rows(path, "SELECT file_name, sheet FROM load_batches ORDER BY 1") == [
+        ("a.csv", None), ("b.csv", None), ("c.csv", None), ("old.csv", None)
+    ]
+
+
+def test_huge_count_is_a_reject_not_a_crash(db: Path, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "x.csv", [ACT_HEAD, ["2024-02-01", "南湾社区", "", "联动联建", "烹饪教学", "99999999999", "A1"]])
+    report = load(db, f)
+    assert [(r.column_name, r.reason) for r in report.rejects] == [
+        ("参与人数", "数值过大（超过 2147483647）/ number too large")
+    ]

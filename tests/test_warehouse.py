@@ -122,4 +122,79 @@ def test_default_db_path_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOV_DB", "/x/y.duckdb")
     assert warehouse.default_db_path() == Path("/x/y.duckdb")
     monkeypatch.delenv("GOV_DB")
-    assert warehouse.default_db_path() == Path("data/governance.duckdb")
+    assert warehouse.default_db_path() == ROOT / "data" / "governance.duckdb"
+
+
+def test_default_paths_do_not_depend_on_the_working_directory(tmp_path: Path) -> None:
+    script = "from etl import warehouse; print(warehouse.default_db_path()); print(warehouse.project_path('data'))"
+    env = {k: v for k, v in os.environ.items() if k != "GOV_DB"}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(ROOT / "data" / "governance.duckdb"), str(ROOT / "data")]
+
+
+# --- one way to replace the warehouse ------------------------------------------------------
+
+def test_only_the_warehouse_module_replaces_files() -> None:
+    users = sorted(
+        str(p.relative_to(ROOT)) for folder in ("etl", "demo", "kpi", "ui", "pages", "briefing", "bench")
+        for p in (ROOT / folder).rglob("*.py") if "os.replace" in p.read_text(encoding="utf-8")
+    )
+    assert users == ["etl/warehouse.py"]
+
+
+def test_demo_build_waits_for_the_write_lock(tmp_path: Path) -> None:
+    import threading
+
+    from demo import build_demo
+
+    db, ledgers = tmp_path / "demo.duckdb", tmp_path / "ledgers"
+    done: list[int] = []
+    with warehouse.locked(db):  # another writer holds the lock
+        worker = threading.Thread(
+            target=lambda: done.append(build_demo(db, out_dir=ledgers, communities=1, years=1).exit_code))
+        worker.start()
+        deadline = time.monotonic() + 60
+        while not list(ledgers.glob("*.csv")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # ledgers written long ago; a build that ignored the lock would be done by now
+        assert worker.is_alive() and not db.exists() and not warehouse.leftovers(db)
+    worker.join(60)
+    assert done == [0] and count(db, "communities") == 1
+
+
+def test_leftovers_of_every_kind_are_removed_by_the_next_write(db: Path, tmp_path: Path) -> None:
+    names = ["w.duckdb.loading-1a2b3c4d", "w.duckdb.loading-1a2b3c4d.wal", "w.duckdb.loading-9f9f9f9f.wal",
+             "w.duckdb.demo-build", "w.duckdb.demo-build.wal", "w.duckdb.demo-build.loading-5e6f7a8b",
+             "w.duckdb.demo-build.loading-5e6f7a8b.wal", "w.duckdb.demo-build.lock"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"left by a killed process")
+    (tmp_path / "other.duckdb.loading-1a2b3c4d").write_bytes(b"another warehouse's, not ours")
+    assert [p.name for p in warehouse.leftovers(db)] == sorted(names)
+    more = write_csv(tmp_path / "more.csv", [["活动编号", "日期", "社区", "板块", "活动类型", "参与人数"],
+                                             ["S2", "2024-01-02", "南湾社区", "志愿服务", "理发", "4"]])
+    assert load_paths([more], db).exit_code == 0
+    assert warehouse.leftovers(db) == []
+    assert (tmp_path / "other.duckdb.loading-1a2b3c4d").exists()
+    assert count(db, "activities") == 2
+
+
+def test_killed_demo_leaves_nothing_the_next_load_keeps(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "--db", str(db), "demo"], cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not warehouse.leftovers(db):
+        assert proc.poll() is None, "the demo finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.5)  # inside the load
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not db.exists() and warehouse.leftovers(db)
+    assert load_paths(write_rosters(tmp_path / "rosters"), db).exit_code == 0
+    assert warehouse.leftovers(db) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["demo.duckdb", "demo.duckdb.lock"]

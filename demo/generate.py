@@ -1,5 +1,9 @@
 """Demo ledgers: realistic, deterministic files that reach the warehouse only through `etl.loader`.
 
+The reference data (street, communities, compounds, partner units, activity
+types, case categories, teams, items and the article's figures) lives in
+`demo/data/*.toml`; this module holds the generation only.
+
 `write_demo_ledgers` writes the ledgers a street office (沌阳街道) would collect
 from its communities: a mix of .xlsx and .csv (UTF-8 with BOM and GB18030),
 one workbook with a merged title row and a 填报单位 line above the header, one
@@ -15,16 +19,16 @@ streamed to CSV community by community, so `--communities 200 --years 20`
 (about 15 million rows) is written in well under a minute with little memory.
 
 `build_demo` writes the files and loads them with `etl.loader.load_paths` into
-a fresh warehouse that then replaces `db_path` in one rename.
+a fresh warehouse that then replaces `db_path` whole, under the warehouse's
+write lock (`etl.warehouse.writing(fresh=True)`).
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import datetime as dt
 import io
-import os
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +45,38 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 
-STREET = "沌阳街道"
-NANWAN = "南湾社区"
-DEMO_MARK = "（演示）"  # every file name and every made-up community name carries it
+# --- reference data (demo/data/*.toml) ----------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _toml(name: str) -> dict:
+    with open(DATA / f"{name}.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _blank_none(x: str) -> str | None:
+    """TOML has no null: a blank string in the data files means none."""
+    return x or None
+
+
+_C = _toml("communities")
+_A = _toml("activity_types")
+_K = _toml("cases")
+_V = _toml("volunteers")
+_ART = _toml("article")
+
+STREET: str = _C["street"]
+DEMO_MARK: str = _C["demo_mark"]  # every file name and every made-up community name carries it
+NANWAN: str = _ART["community"]
 DEFAULT_SEED = 20240223
 DEFAULT_END = dt.date(2026, 9, 30)
 DEFAULT_START = dt.date(2021, 7, 1)
 DEFAULT_YEARS = 5.25  # 2021-07-01 .. 2026-09-30
-ARTICLE_DATE = dt.date(2024, 2, 23)
-SPORTS_PARTNER = "武汉商学院体育学院"
-REPAIR_PARTNER = "薛锋综合"
-PARTY_PREFIX = "党建+"
+ARTICLE_DATE = dt.date.fromisoformat(_ART["date"])
+SPORTS_PARTNER: str = _ART["sports_partner"]
+REPAIR_PARTNER: str = _ART["repair_partner"]
+PARTY_PREFIX: str = _A["party_prefix"]
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -89,58 +114,24 @@ class _Type:
     months: dict[int, float] = field(default_factory=dict)  # month (1..12) → weight multiplier
 
 
-_SUMMER_OFF = {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.2, 5: 1.0, 6: 1.5, 7: 2.0, 8: 1.6, 9: 1.0, 10: 0.3, 11: 0.0, 12: 0.0}
-
-TYPES: tuple[_Type, ...] = (
-    _Type("烹饪教学", "联动联建", 1.2, 30, 0.1, ("共建课堂·家常菜烹饪教学", "烹饪教学进社区"),
-          partners=("辖区职业技术学院", "区总工会职工学校")),
-    _Type("清洁家园", "联动联建", 1.8, 32, 0.3, ("清洁家园行动", "共建单位清洁家园志愿活动"), at_compound=True,
-          partners=("物业服务中心", "共建企业党支部")),
-    _Type("公益轮滑", "联动联建", 0.9, 26, 0.15, ("青少年公益轮滑课堂", "公益轮滑体验活动"),
-          partners=("区青少年宫", "区体育中心"), months={1: 0.5, 2: 0.3, 7: 1.8, 8: 1.4, 12: 0.6}),
-    _Type("水上运动", "联动联建", 0.5, 20, 0.2, ("水上运动安全体验课", "暑期水上运动体验"),
-          partners=("区体育中心", "区游泳协会"), months=_SUMMER_OFF),
-    _Type("水电燃气维修", "联动联建", 5.0, 2, 0.0, ("能工巧匠上门维修水电", "能工巧匠上门维修燃气灶具", "能工巧匠上门维修"),
-          mode="repair", at_compound=True, partners=("物业服务中心", "辖区家政维修企业", None)),
-    _Type("安装晾衣架", "联动联建", 2.0, 2, 0.0, ("能工巧匠上门安装晾衣架",), mode="repair", at_compound=True,
-          partners=("物业服务中心", "辖区家政维修企业", None)),
-    _Type("消防演练", "联动联建", 0.8, 60, 0.1, ("共建消防演练", "高层住宅消防疏散演练"),
-          partners=("区消防救援大队",), months={1: 1.5, 11: 2.5, 12: 1.3}),
-    _Type("健康义诊", "联动联建", 1.2, 55, 0.1, ("社区健康义诊", "家庭医生签约义诊"), partners=("社区卫生服务中心",)),
-    _Type("议事协商会", "居民自治", 2.2, 18, 0.3, ("居民议事协商会", "“我为社区建言献策”议事协商会")),
-    _Type("楼栋长会议", "居民自治", 1.0, 14, 0.4, ("楼栋长工作例会",), at_compound=True),
-    _Type("文艺汇演", "居民自治", 0.5, 120, 0.1, ("社区文艺汇演", "邻里文化节文艺汇演"),
-          partners=("区文化馆", None), months={1: 3.0, 2: 1.0, 10: 3.0, 12: 2.5, 3: 0.3, 4: 0.3, 5: 0.5, 6: 0.5,
-                                               7: 0.3, 8: 0.2, 9: 0.8, 11: 0.5}),
-    _Type("铲刀磨剪", "志愿服务", 2.2, 35, 0.0, ("便民服务进小区·铲刀磨剪",), mode="service", at_compound=True),
-    _Type("缝纫修鞋", "志愿服务", 2.2, 30, 0.0, ("便民服务进小区·缝纫修鞋",), mode="service", at_compound=True),
-    _Type("理发", "志愿服务", 2.5, 28, 0.0, ("便民服务进小区·义务理发", "爱心义剪"), mode="service", at_compound=True),
-    _Type("党员志愿服务日", "志愿服务", 1.5, 30, 0.8, ("党员志愿服务日", "“七一”党员志愿服务"),
-          months={3: 1.5, 6: 1.5, 7: 4.0}),
-    _Type("学雷锋志愿服务", "志愿服务", 0.4, 35, 0.7, ("学雷锋志愿服务活动",),
-          months={m: (12.0 if m == 3 else 0.1) for m in range(1, 13)}),
-    _Type("环境整治", "志愿服务", 2.5, 22, 0.7, ("小区环境整治", "楼道杂物清理"), at_compound=True),
-    _Type("安全隐患排查", "社会治理", 3.0, 8, 0.6, ("安全隐患排查", "电动车充电隐患排查", "燃气安全检查"), at_compound=True,
-          months={1: 1.5, 2: 1.5, 6: 1.3, 7: 1.3, 8: 1.3}),
-    _Type("政策宣传", "社会治理", 2.5, 60, 0.1, ("反诈宣传进社区", "垃圾分类政策宣传", "医保政策宣传", "法治宣传"),
-          partners=("区司法所", "派出所社区警务室", None, None)),
-    _Type("平安巡逻", "社会治理", 2.5, 10, 0.9, ("平安巡逻",), at_compound=True),
-    _Type("矛盾纠纷调解", "社会治理", 1.0, 5, 0.2, ("矛盾纠纷调解",), at_compound=True),
-    _Type("特殊群体走访", "社会治理", 1.8, 8, 0.5, ("特殊群体关爱走访", "独居老人走访慰问"), at_compound=True),
+TYPES: tuple[_Type, ...] = tuple(
+    _Type(t["name"], t["pillar"], t["weight"], t["size"], t["vol_ratio"], tuple(t["titles"]), t["mode"],
+          t["at_compound"], tuple(_blank_none(p) for p in t["partners"]),
+          {int(m): w for m, w in t.get("months", {}).items()})
+    for t in _A["type"]
 )
-KNOCK = "敲门入户"
+KNOCK: str = _A["knock"]
 _T = {t.name: i for i, t in enumerate(TYPES)}
-_SPORTS = np.array([_T[n] for n in ("烹饪教学", "清洁家园", "公益轮滑", "水上运动")])
-_REPAIRS = np.array([_T["水电燃气维修"], _T["安装晾衣架"]])
-_THEMED_DAYS = {(_T["学雷锋志愿服务"], 2): 10, (_T["党员志愿服务日"], 6): 5}  # (type, month0) → first n days
-_NANWAN_TITLES = {_T["议事协商会"]: "‘南’事不难办议事协商会"}
+_SPORTS = np.array([_T[n] for n in _ART["sports_types"]])
+_REPAIRS = np.array([_T[n] for n in _ART["repair_types"]])
+_THEMED_DAYS = {(_T[x["type"]], x["month"] - 1): x["days"] for x in _A["themed"]}  # (type, month0) → first n days
+_NANWAN_TITLES = {_T["议事协商会"]: _ART["meeting_title"]}
 
 # activities per community-month at the end of the period (before size/level/season factors)
-ACT_BASE = 72.0
-CASE_BASE = 42.0
-# Spring Festival dip in Feb, 学雷锋 in Mar, 七一 around Jun/Jul, heat in Aug, National Day in Oct, year end
-SEASON = np.array([1.05, 0.55, 1.35, 1.0, 1.0, 1.1, 1.0, 0.7, 0.95, 1.25, 1.05, 1.3])
-CASE_SEASON = np.array([0.9, 0.75, 1.0, 1.0, 1.05, 1.15, 1.2, 1.15, 1.0, 0.95, 0.95, 0.9])
+ACT_BASE = float(_A["base_per_month"])
+CASE_BASE = float(_K["base_per_month"])
+SEASON = np.array(_A["season"])
+CASE_SEASON = np.array(_K["season"])
 
 _TYPE_NAMES = np.array([t.name for t in TYPES] + [KNOCK], dtype=object)
 _TYPE_PILLAR = np.array([t.pillar for t in TYPES] + ["社会治理"], dtype=object)
@@ -158,31 +149,12 @@ _VOL_RATIO = np.array([t.vol_ratio for t in TYPES])
 # --- cases catalogue --------------------------------------------------------------------------------
 
 # kind, category, weight within kind, median days to close, summaries
-_CASE_CATS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = (
-    ("居民诉求", "晾晒", 0.06, 12, ("楼栋间缺少晾晒场地，建议增设公共晾衣架", "晾晒区域被杂物占用")),
-    ("居民诉求", "房屋漏水", 0.12, 20, ("顶楼房屋漏水", "卫生间渗水影响楼下住户", "外墙渗水")),
-    ("居民诉求", "人车分流", 0.04, 40, ("小区出入口人车混行，建议人车分流", "上下班高峰出入口拥堵存在安全隐患")),
-    ("居民诉求", "噪音扰民", 0.12, 6, ("夜间装修噪音扰民", "广场舞音响声音过大")),
-    ("居民诉求", "停车管理", 0.16, 10, ("小区内乱停车堵塞通道", "建议增设非机动车停放区")),
-    ("居民诉求", "环境卫生", 0.18, 4, ("楼道杂物堆放影响环境", "垃圾清运不及时")),
-    ("居民诉求", "设施维修", 0.18, 9, ("楼道照明损坏", "单元门禁故障", "健身器材损坏")),
-    ("居民诉求", "物业服务", 0.14, 14, ("物业服务响应慢", "公共区域保洁不到位")),
-    ("矛盾纠纷", "邻里纠纷", 0.45, 10, ("邻里因漏水产生纠纷", "邻里因噪音产生矛盾")),
-    ("矛盾纠纷", "家庭纠纷", 0.20, 15, ("家庭赡养问题产生矛盾", "家庭成员因房产产生矛盾")),
-    ("矛盾纠纷", "物业纠纷", 0.25, 18, ("业主与物业因收费产生纠纷", "业主与物业因维修责任产生纠纷")),
-    ("矛盾纠纷", "租赁纠纷", 0.10, 14, ("房屋租赁押金纠纷",)),
-    ("安全隐患", "消防通道堵塞", 0.35, 3, ("消防通道被车辆占用", "消防通道堆放杂物")),
-    ("安全隐患", "电动车违规充电", 0.35, 2, ("楼道内电动车飞线充电", "电动车停放楼道充电")),
-    ("安全隐患", "燃气隐患", 0.15, 2, ("燃气管道老化存在隐患", "燃气软管超期使用")),
-    ("安全隐患", "高空坠物", 0.15, 5, ("阳台物品存在坠落风险", "外墙瓷砖松动")),
+_CASE_CATS: tuple[tuple[str, str, float, float, tuple[str, ...]], ...] = tuple(
+    (c["kind"], c["name"], c["weight"], c["median_days"], tuple(c["summaries"])) for c in _K["category"]
 )
-_KIND_W = {"居民诉求": 0.6, "矛盾纠纷": 0.2, "安全隐患": 0.2}
-_SOURCES = np.array(["议事协商会", "敲门入户", "网格巡查", "12345热线", "居民来访"], dtype=object)
-_SOURCE_P = {
-    "居民诉求": (0.14, 0.14, 0.16, 0.30, 0.26),
-    "矛盾纠纷": (0.05, 0.15, 0.20, 0.20, 0.40),
-    "安全隐患": (0.03, 0.25, 0.50, 0.12, 0.10),
-}
+_KIND_W: dict[str, float] = _K["kind_weights"]
+_SOURCES = np.array(_K["sources"], dtype=object)
+_SOURCE_P = {k: tuple(v) for k, v in _K["source_weights"].items()}
 _CAT_KIND = np.array([c[0] for c in _CASE_CATS], dtype=object)
 _CAT_NAME = np.array([c[1] for c in _CASE_CATS], dtype=object)
 _CAT_P = np.array([_KIND_W[c[0]] * c[2] for c in _CASE_CATS])
@@ -192,65 +164,39 @@ _CAT_SOURCE_CUM = np.cumsum(np.array([_SOURCE_P[c[0]] for c in _CASE_CATS]), axi
 _SUM_FLAT = np.array([s for c in _CASE_CATS for s in c[4]], dtype=object)
 _SUM_LEN = np.array([len(c[4]) for c in _CASE_CATS])
 _SUM_OFF = np.concatenate([[0], np.cumsum(_SUM_LEN)[:-1]])
-_FAKE_PHONE = "13912345678"  # in a few summaries, so that masking is exercised
+_FAKE_PHONE: str = _K["fake_phone"]  # in a few summaries, so that masking is exercised
 
 # --- volunteers catalogue ---------------------------------------------------------------------------
 
-_TEAMS = np.array(["能工巧匠红色服务队", "便民服务队", "平安巡逻队", "环境卫生队", "文明劝导队", None], dtype=object)
-_TEAM_P = np.array([0.10, 0.20, 0.20, 0.25, 0.15, 0.10])
-_TEAM_SERVICE = np.array(["上门维修", "便民服务", "平安巡逻", "环境清扫", "文明劝导", "志愿服务"], dtype=object)
-_HOURS = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0])
-_HOURS_P = np.array([0.2, 0.2, 0.3, 0.1, 0.15, 0.05])
-POINTS_PER_HOUR = 10
-_ITEMS = np.array(["毛巾", "牙膏套装", "洗衣液", "食用油", "大米"], dtype=object)
-_ITEM_PRICE = np.array([20, 30, 50, 80, 100])
+_TEAMS = np.array([_blank_none(t["name"]) for t in _V["team"]], dtype=object)
+_TEAM_P = np.array([t["weight"] for t in _V["team"]])
+_TEAM_SERVICE = np.array([t["service"] for t in _V["team"]], dtype=object)
+_HOURS = np.array(_V["hours"])
+_HOURS_P = np.array(_V["hours_weights"])
+POINTS_PER_HOUR = _V["points_per_hour"]
+_ITEMS = np.array(_V["items"], dtype=object)
+_ITEM_PRICE = np.array(_V["item_points"])
 
 # --- the article (南湾社区, 2024-02-23) ------------------------------------------------------------
 
 # 15 partner activities with 武汉商学院体育学院 before the article, 450 participants in all
-_ARTICLE_EVENTS = (
-    ("2021-10-16", "清洁家园", 34), ("2021-12-11", "烹饪教学", 28), ("2022-04-16", "公益轮滑", 26),
-    ("2022-05-21", "清洁家园", 36), ("2022-07-09", "水上运动", 20), ("2022-09-17", "烹饪教学", 30),
-    ("2022-10-22", "公益轮滑", 27), ("2022-12-10", "烹饪教学", 32), ("2023-03-18", "清洁家园", 38),
-    ("2023-04-22", "公益轮滑", 25), ("2023-07-15", "水上运动", 22), ("2023-09-23", "烹饪教学", 31),
-    ("2023-10-21", "公益轮滑", 29), ("2023-11-18", "清洁家园", 40), ("2024-01-13", "烹饪教学", 32),
-)
+_ARTICLE_EVENTS: tuple[tuple[str, str, int], ...] = tuple(tuple(e) for e in _ART["events"])
 assert len(_ARTICLE_EVENTS) == 15 and sum(e[2] for e in _ARTICLE_EVENTS) == 450
-_ARTICLE_TITLES = {
-    "烹饪教学": "我为群众办实事·商学院烹饪课堂进社区", "清洁家园": "我为群众办实事·师生共建清洁家园",
-    "公益轮滑": "我为群众办实事·公益轮滑课堂", "水上运动": "我为群众办实事·水上运动体验课",
-}
+_ARTICLE_TITLES: dict[str, str] = _ART["event_titles"]
 # problems solved at the 议事协商会 ("晾晒、房屋漏水、人车分流等难题10余件")
-_ARTICLE_CASES = (
-    ("2021-09-25", "2021-11-20", "晾晒", "东风凤凰城", "楼栋间缺少晾晒场地，议事会商定增设公共晾衣架"),
-    ("2021-11-27", "2022-01-22", "房屋漏水", "南湾新苑", "顶楼房屋漏水，议事会协调开发商维修"),
-    ("2022-03-26", "2022-08-31", "人车分流", "东风凤凰城", "小区出入口人车混行，议事会商定实行人车分流"),
-    ("2022-05-28", "2022-07-15", "晾晒", "湾畔花园", "晾晒区被占用，议事会商定划定晾晒区域"),
-    ("2022-06-25", "2022-09-10", "房屋漏水", "东风凤凰城", "雨季多户房屋漏水，议事会协调维修资金"),
-    ("2022-08-27", "2022-10-29", "房屋漏水", "锦城雅居", "外墙渗水导致房屋漏水"),
-    ("2022-10-29", "2023-03-18", "人车分流", "南湾新苑", "上下班高峰出入口拥堵，议事会商定人车分流方案"),
-    ("2023-02-25", "2023-04-15", "晾晒", "南湾新苑", "新建小区无晾衣设施，议事会商定统一安装晾衣架"),
-    ("2023-04-22", "2023-06-10", "房屋漏水", "湾畔花园", "卫生间渗水影响楼下住户，议事会协调维修"),
-    ("2023-06-24", "2023-11-25", "人车分流", "湾畔花园", "非机动车与行人混行，议事会商定分设通道"),
-    ("2023-09-23", "2023-11-04", "晾晒", "东风凤凰城", "公共晾晒架老化，议事会商定更换"),
-    ("2023-12-23", "2024-01-27", "房屋漏水", "东风凤凰城", "楼顶防水层老化漏水，议事会协调维修"),
-)
+_ARTICLE_CASES: tuple[tuple[str, str, str, str, str], ...] = tuple(tuple(c) for c in _ART["cases"])
 
 # --- communities ------------------------------------------------------------------------------------
 
 # name, code, households, founded, activity level, compounds (None: generated)
-_FIXED = (
-    (NANWAN, "NW", 5017, 2021, 1.0,
-     (("东风凤凰城", 2168), ("南湾新苑", 1204), ("湾畔花园", 962), ("锦城雅居", 683))),
-    ("凤亭社区（演示）", "FT", 6840, 2009, 0.85, None),
-    ("枫林社区（演示）", "FL", 3920, 2015, 1.3, None),
-    ("新城社区（演示）", "XC", 4580, 2022, 0.75, None),
-    ("兴城社区（演示）", "XG", 7310, 2012, 1.2, None),
-    ("车城社区（演示）", "CC", 2860, 2005, 0.6, None),
+_FIXED = tuple(
+    (c["name"], c["code"], c["households"], c["founded"], c["level"],
+     tuple((name, hh) for name, hh in c["compounds"]) if "compounds" in c else None)
+    for c in _C["community"]
 )
-_COMPOUND_SUFFIXES = ("花园", "雅苑", "新村", "家园", "小区", "名邸", "佳苑", "华庭", "公寓", "嘉园")
-_NAME_A = "青翠金银玉春秋东西北龙桂荷兰梅松竹柳桃杏"
-_NAME_B = "阳湖山园桥港岭塘溪洲苑坪庄坊埠岗"
+_COMPOUND_SUFFIXES: tuple[str, ...] = tuple(_C["compound_suffixes"])
+_NAME_A: str = _C["name_first"]
+_NAME_B: str = _C["name_second"]
 
 
 def _generated_names() -> list[str]:
@@ -796,7 +742,7 @@ def _write_xlsx(path: Path, sheets: list[_XlsxSheet], notes: list[str] | None = 
             ws.append([line])
         ws.column_dimensions["A"].width = 80
     fixed = dt.datetime(2026, 1, 1)
-    wb.properties.creator = "etl.demo"
+    wb.properties.creator = "demo"
     wb.properties.created = fixed
     wb.save(path)
     return path
@@ -979,9 +925,15 @@ def _check_replaceable(db_path: Path) -> None:
         )
 
 
+def ledger_dir(db_path: Path | str) -> Path:
+    """Where the demo ledgers of the warehouse at db_path are written: beside it, never in the repository's data/demo/."""
+    db_path = Path(db_path)
+    return db_path.parent / f"{db_path.stem}-ledgers"
+
+
 def build_demo(
     db_path: Path,
-    out_dir: Path = Path("data/demo"),
+    out_dir: Path | None = None,
     communities: int = 6,
     years: float = DEFAULT_YEARS,
     seed: int = DEFAULT_SEED,
@@ -990,27 +942,15 @@ def build_demo(
 ) -> LoadReport:
     """Write the demo ledgers and load them with `etl.loader.load_paths` into a fresh demo warehouse.
 
-    The load goes into a new file beside `db_path` that then replaces `db_path` in one rename, so the
-    demo warehouse holds exactly this demo (no rows left from an earlier one). Returns the LoadReport.
+    The load starts from an empty warehouse that then replaces `db_path` whole, under the warehouse's
+    write lock, so the demo warehouse holds exactly this demo (no rows left from an earlier one).
+    The ledgers are written into `out_dir`, by default `ledger_dir(db_path)`. Returns the LoadReport.
     """
     from etl.loader import load_paths
 
     db_path = Path(db_path)
-    _check_replaceable(db_path)
+    out_dir = Path(out_dir) if out_dir is not None else ledger_dir(db_path)
+    _check_replaceable(db_path)  # fail early, before writing ledgers; checked again under the lock
     paths = write_demo_ledgers(out_dir, communities=communities, years=years, seed=seed, end=end,
                                progress=progress)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = db_path.with_name(db_path.name + ".demo-build")
-    leftovers = [fresh, fresh.with_name(fresh.name + ".wal"), fresh.with_name(fresh.name + ".lock")]
-    for p in leftovers:
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-    try:
-        report = load_paths(paths, fresh, progress=progress, dataset="demo")
-        if fresh.exists():
-            os.replace(fresh, db_path)
-    finally:
-        for p in leftovers:
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-    return report
+    return load_paths(paths, db_path, progress=progress, dataset="demo", fresh=True, guard=_check_replaceable)
