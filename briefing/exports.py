@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from ui.format import (
 from ui.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
 
 from . import figures as F
+from . import pdf as PDF
 from . import render as R
 from .model import COMPOUND_IDS, ISSUE_IDS, VOLUNTEER_IDS, Briefing
 
@@ -47,8 +47,6 @@ MIME = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-PDF_SCALE = 1.25  # 1920×1358 css px → 2400×1697 px ≈ 205 dpi on A4
-A4_LANDSCAPE_IN = (297 / 25.4, 210 / 25.4)
 CHART_W, CHART_H, CHART_SCALE = 1280, 720, 1.5
 SLIDE_CHARTS = ("trend", "issues", "volunteers", "scope")
 
@@ -78,12 +76,7 @@ def _jobs(b: Briefing, formats: Iterable[str], lang: str) -> dict[str, list]:
     if "png" in formats:
         jobs["png"] = [(F.canvas(b, lang), {"format": "png", "width": F.W, "height": F.H, "scale": 1})]
     if "pdf" in formats:
-        jobs["pdf"] = [(p, {"format": "png", "width": F.PAGE_W, "height": F.PAGE_H, "scale": PDF_SCALE})
-                       for p in F.pdf_pages(b, lang)]
-    if "pptx" in formats and R.available():
-        jobs["pptx"] = [(F.chart_figure(b, k, lang, CHART_W, CHART_H),
-                         {"format": "png", "width": CHART_W, "height": CHART_H, "scale": CHART_SCALE})
-                        for k in SLIDE_CHARTS]
+        jobs["pdf"] = PDF.chart_jobs(b, lang)  # SVG, drawn as vectors
     return jobs
 
 
@@ -131,22 +124,8 @@ def png_bytes(b: Briefing, lang: str = "zh", image: bytes | None = None) -> byte
 # ---------------------------------------------------------------- PDF
 
 def pdf_bytes(b: Briefing, lang: str = "zh", images: list[bytes] | None = None) -> bytes:
-    """A4-landscape pages (the canvas, narrative & warnings, all KPIs, scorecard / compounds) as one PDF."""
-    from PIL import Image
-
-    pages = images if images is not None else render_images(b, ["pdf"], lang)["pdf"]
-    ims = [Image.open(io.BytesIO(p)).convert("RGB") for p in pages]
-    dpi = ims[0].width / A4_LANDSCAPE_IN[0]
-    md = _metadata(b, lang)
-    buf = io.BytesIO()
-    ims[0].save(
-        buf, "PDF", save_all=True, append_images=ims[1:], resolution=dpi, quality=92,
-        title=md["Title"], subject=md["Subject"], author=b.meta.scope.street, creator="briefing (党建+治理看板)",
-        keywords=f"{md['Scope']}; {md['Quarter']}; {md['Freshness']}; {md['Dataset']}",
-        creationDate=time.gmtime(b.meta.generated_at.timestamp()),
-        modDate=time.gmtime(b.meta.generated_at.timestamp()),
-    )
-    return buf.getvalue()
+    """The typeset A4-landscape PDF (`briefing.pdf`); `images`: its four chart SVGs (rendered when None)."""
+    return PDF.pdf_bytes(b, lang, images)
 
 
 # ---------------------------------------------------------------- PPTX
