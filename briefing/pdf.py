@@ -307,7 +307,7 @@ def _change_color(better) -> str:
 
 def _tiles(b: Briefing, lang: str, st: dict, width: float):
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     per_row = 4
     ids = list(b.headline)
@@ -318,8 +318,6 @@ def _tiles(b: Briefing, lang: str, st: dict, width: float):
         value = escape(fmt_kpi(kid, b.value(kid), lang))
         if unit:
             value += f'<font size="9" color="{F.MUTED}"> {escape(unit)}</font>'
-        from reportlab.platypus import Paragraph
-
         cell = [_p(kpi_name(kid, lang), st["tile_name"]), Paragraph(value, st["tile_value"])]
         for base in ("previous", "year_ago"):
             txt, color = F._change_line(b, kid, base, lang)
@@ -330,14 +328,18 @@ def _tiles(b: Briefing, lang: str, st: dict, width: float):
         rows[-1] += [""] * (per_row - len(rows[-1]))
     gap = 8.0
     cw = (width - gap * (per_row - 1)) / per_row
-    data, widths = [], []
-    for r in rows:  # a spacer column between tiles
+    data, heights = [], []
+    for i, r in enumerate(rows):  # spacer columns and rows between tiles
+        if i:
+            data.append([""] * (2 * per_row - 1))
+            heights.append(gap)
         line = []
         for j, cell in enumerate(r):
             if j:
                 line.append("")
             line.append(cell)
         data.append(line)
+        heights.append(None)
     widths = [cw if j % 2 == 0 else gap for j in range(2 * per_row - 1)]
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 9),
              ("RIGHTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 5),
@@ -347,12 +349,13 @@ def _tiles(b: Briefing, lang: str, st: dict, width: float):
             if kid_cell == "":
                 continue
             kid = ids[i * per_row + j]
-            col = 2 * j
+            col, row = 2 * j, 2 * i
             pillar = CATALOGUE[kid].pillar
-            style += [("BOX", (col, i), (col, i), 0.6, HexColor(F.CARD_LINE)),
-                      ("BACKGROUND", (col, i), (col, i), HexColor(F.CARD)),
-                      ("LINEBEFORE", (col, i), (col, i), 3.5, HexColor(C.color_for(pillar) if pillar else F.BAND))]
-    tbl = Table(data, colWidths=widths, hAlign="LEFT")
+            style += [("BOX", (col, row), (col, row), 0.6, HexColor(F.CARD_LINE)),
+                      ("BACKGROUND", (col, row), (col, row), HexColor(F.CARD)),
+                      ("LINEBEFORE", (col, row), (col, row), 3.5,
+                       HexColor(C.color_for(pillar) if pillar else F.BAND))]
+    tbl = Table(data, colWidths=widths, rowHeights=heights, hAlign="LEFT")
     tbl.setStyle(TableStyle(style))
     return tbl
 
