@@ -64,7 +64,8 @@ def _ea(rpr) -> None:
         el.set("typeface", FONT)
 
 
-def _style(chart, title: str, size: float = 11, legend: bool = True) -> None:
+def _style(chart, title: str | None, size: float = 11, legend: bool = True) -> None:
+    """Fonts (with the East Asian typeface), the title (None: none, the slide's title says it) and the legend."""
     from pptx.dml.color import RGBColor
     from pptx.enum.chart import XL_LEGEND_POSITION
     from pptx.util import Pt
@@ -72,14 +73,15 @@ def _style(chart, title: str, size: float = 11, legend: bool = True) -> None:
     chart.font.size = Pt(size)
     chart.font.color.rgb = RGBColor.from_string(F.INK.lstrip("#"))
     _ea(chart.font._rPr)
-    chart.has_title = True
-    tf = chart.chart_title.text_frame
-    tf.text = title
-    for p in tf.paragraphs:
-        for r in p.runs:
-            r.font.size = Pt(size + 3)
-            r.font.bold = True
-            _ea(r._r.get_or_add_rPr())
+    chart.has_title = title is not None
+    if title is not None:
+        tf = chart.chart_title.text_frame
+        tf.text = title
+        for p in tf.paragraphs:
+            for r in p.runs:
+                r.font.size = Pt(size + 2)
+                r.font.bold = True
+                _ea(r._r.get_or_add_rPr())
     chart.has_legend = legend
     if legend:
         chart.legend.position = XL_LEGEND_POSITION.TOP
@@ -109,11 +111,14 @@ def _color(series, hex_color: str, line: bool = False) -> None:
         series.format.fill.fore_color.rgb = rgb
 
 
-def _axes(chart, number_format: str, gridlines: bool = True, axis_title: str | None = None) -> None:
+def _axes(chart, number_format: str, gridlines: bool = True, axis_title: str | None = None,
+          from_zero: bool = True) -> None:
     from pptx.dml.color import RGBColor
     from pptx.util import Pt
 
     va = chart.value_axis
+    if from_zero:  # bars start at 0 (PowerPoint / LibreOffice may otherwise start the axis near the data)
+        va.minimum_scale = 0
     va.has_major_gridlines = gridlines
     if gridlines:
         va.major_gridlines.format.line.color.rgb = RGBColor.from_string(C.GRID_COLOR.lstrip("#"))
@@ -166,7 +171,7 @@ def trend(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: float)
         part = df[df["pillar"] == p].set_index("month").reindex(months)["activities"].fillna(0)
         data.add_series(pillar_name(p, lang), [float(v) for v in part])
     chart = _add(slide, XL_CHART_TYPE.COLUMN_STACKED, data, x, y, w, h)
-    _style(chart, t("briefing.sec_trend", lang))
+    _style(chart, None)
     _axes(chart, COUNT_FORMAT, axis_title=t("briefing.activities", lang))
     chart.plots[0].gap_width = 60
     chart.plots[0].overlap = 100
@@ -189,7 +194,7 @@ def issues(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: float
     for kid in ("cases_opened", "cases_closed"):
         data.add_series(t(f"briefing.{kid}", lang), [float(v) for v in piv[kid].fillna(0)])
     bars = _add(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, x, y, w, h_bars)
-    _style(bars, t("briefing.sec_issues", lang))
+    _style(bars, None)
     _axes(bars, COUNT_FORMAT, axis_title=kpi_unit("cases_opened", lang))
     _labels(bars.plots[0], COUNT_FORMAT, position=XL_LABEL_POSITION.OUTSIDE_END)
     for kid, s in zip(("cases_opened", "cases_closed"), bars.plots[0].series, strict=True):
@@ -200,7 +205,7 @@ def issues(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: float
     data.add_series(t("briefing.closure_rate", lang), [_num(v) for v in piv["closure_rate"]])
     line = _add(slide, XL_CHART_TYPE.LINE_MARKERS, data, x, y + h_bars, w, h - h_bars)
     _style(line, t("briefing.closure_rate", lang), size=10, legend=False)
-    _axes(line, '0"%"')
+    _axes(line, '0"%"', from_zero=False)
     _labels(line.plots[0], PERCENT_FORMAT, position=XL_LABEL_POSITION.ABOVE)
     _color(line.plots[0].series[0], C.GOOD_COLOR, line=True)
     return [bars, line]
@@ -220,7 +225,7 @@ def volunteers(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: f
     for kid in ("points_awarded", "points_redeemed"):
         data.add_series(t(f"briefing.{kid}", lang), [float(v) for v in piv[kid].fillna(0)])
     bars = _add(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, x, y, w, h_bars)
-    _style(bars, t("briefing.sec_volunteers", lang))
+    _style(bars, None)
     _axes(bars, COUNT_FORMAT, axis_title=kpi_unit("points_awarded", lang))
     for kid, s in zip(("points_awarded", "points_redeemed"), bars.plots[0].series, strict=True):
         _color(s, VOLUNTEER_COLORS[kid])
@@ -230,7 +235,7 @@ def volunteers(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: f
     data.add_series(t("briefing.active_volunteers", lang), [_num(v) for v in piv["active_volunteers"]])
     line = _add(slide, XL_CHART_TYPE.LINE_MARKERS, data, x, y + h_bars, w, h - h_bars)
     _style(line, t("briefing.active_volunteers", lang), size=10, legend=False)
-    _axes(line, COUNT_FORMAT)
+    _axes(line, COUNT_FORMAT, from_zero=False)
     _color(line.plots[0].series[0], LINE_COLOR, line=True)
     return [bars, line]
 
@@ -246,19 +251,19 @@ def scope(slide, b: Briefing, lang: str, x: float, y: float, w: float, h: float)
         data.categories = [str(c) for c in d["compound"]]
         axis = t("briefing.per_hundred", lang)
         data.add_series(axis, [float(v) for v in d["participants_per_100_households"].fillna(0)], number_format="0.0")
-        title, fmt, color = t("briefing.sec_compounds", lang), "0.0", C.PILLAR_COLORS.get("社会治理", "#2F5D9E")
+        fmt, color = "0.0", C.PILLAR_COLORS.get("社会治理", "#2F5D9E")
         colors = None
     else:
         d = b.scorecard.sort_values("score", ascending=True, na_position="first")
         data.categories = [str(c) for c in d["community"]]
         axis = t("briefing.score", lang) + ("（×100）" if lang == "zh" else " (×100)")
         data.add_series(axis, [0.0 if missing(s) else float(s) * 100 for s in d["score"]], number_format=SCORE_FORMAT)
-        title, fmt, color = t("briefing.sec_scorecard", lang), SCORE_FORMAT, C.PILLAR_COLORS.get("社会治理", "#2F5D9E")
+        fmt, color = SCORE_FORMAT, C.PILLAR_COLORS.get("社会治理", "#2F5D9E")
         colors = [C.BAD_COLOR if r > 0 else ("#E3A21A" if wn > 0 else color)
                   for r, wn in zip(d["red_warnings"], d["warnings"], strict=True)]
     chart = _add(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, x, y, w, h)
-    _style(chart, title, legend=False)
-    _axes(chart, fmt, axis_title=axis)
+    _style(chart, None, legend=False)
+    _axes(chart, "0", axis_title=axis)
     _labels(chart.plots[0], fmt, position=XL_LABEL_POSITION.OUTSIDE_END)
     chart.plots[0].gap_width = 50
     series = chart.plots[0].series[0]
