@@ -18,6 +18,7 @@ import streamlit as st
 
 import ui
 from briefing import exports, figures, model, render
+from briefing import pdf as _pdf
 from ui import periods
 from ui.format import fmt_quarter
 from ui.sidebar import K_COMMUNITY, K_COMPOUND, K_PERIOD, K_PILLAR, K_QUARTER
@@ -200,6 +201,12 @@ st.subheader(ui.t("briefing.page.exports", lang), anchor=False)
 has_browser = render.available()
 if not has_browser:
     st.info(ui.t("briefing.page.no_browser", lang), icon=":material/info:")
+try:  # the PDF's text needs a TrueType CJK font: say so here rather than fail in the download
+    _pdf.cjk_font()
+    has_pdf_font = True
+except _pdf.FontUnavailable as e:
+    has_pdf_font = False
+    st.info(str(e), icon=":material/info:")
 
 
 def _exporter(fmt: str):
@@ -219,7 +226,7 @@ for col, fmt in zip(cols, exports.FORMATS, strict=True):
         ui.t(f"briefing.page.{fmt}", lang), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
         mime=exports.MIME[fmt],
         key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
-        disabled=fmt in ("png", "pdf") and not has_browser,
+        disabled=(fmt in ("png", "pdf") and not has_browser) or (fmt == "pdf" and not has_pdf_font),
     )
 demo = ui.t("briefing.page.demo_suffix", lang) if b.meta.demo else ""
 st.caption(ui.t("briefing.page.exports_help", lang, demo=demo))
