@@ -42,6 +42,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/overview_bench.py $(DB)
 	$(PY) bench/pages_bench.py $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
+	$(PY) bench/briefing_exports_bench.py --db $(DB)
 
 clean:
 	rm -rf build artifacts .pytest_cache

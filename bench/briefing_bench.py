@@ -44,6 +44,9 @@ def main() -> int:
 
     from briefing import build, exports, render
     from etl.warehouse import open_read_only
+    from kpi.targets import load_targets
+
+    targets = load_targets()
 
     if not render.available():
         print("Chromium not found: PNG/PDF cannot be rendered here (install Debian's chromium)")
@@ -63,8 +66,8 @@ def main() -> int:
         worst = 0.0
         for quarter, community in CASES:
             name = f"{quarter} {community or '全街道'}"
-            rows = [("model (kpi calls)", _time(lambda q=quarter, c=community: build(con, q, c), args.repeat))]
-            b = build(con, quarter, community, db_path=db)
+            rows = [("model (kpi calls)", _time(lambda q=quarter, c=community: build(con, q, c, targets=targets), args.repeat))]
+            b = build(con, quarter, community, targets=targets)
             for fmt in exports.FORMATS:
                 rows.append((f"export {fmt}", _time(lambda f=fmt, b=b: exports.export_bytes(b, [f]), args.repeat)))
             out = Path(tmp) / "out"

@@ -3,8 +3,8 @@
 
 Writes the quarterly briefing's files without a browser session (for cron).
 Exit codes: 0 written; 2 unknown quarter / community, a quarter without data,
-a bad argument or no warehouse; 1 an export failed (e.g. no Chromium for
-PNG/PDF: the other formats are still written).
+a bad argument or no warehouse; 1 an export failed (no Chromium for PNG/PDF,
+or no TrueType CJK font for the PDF: the other formats are still written).
 """
 
 from __future__ import annotations
@@ -72,17 +72,20 @@ def main(argv: list[str] | None = None) -> int:
         con.close()
 
     from briefing import exports
+    from briefing.pdf import FontUnavailable
     from briefing.render import RenderUnavailable
 
     rc = 0
-    need_images = [f for f in formats if f in ("png", "pdf")]
-    rest = [f for f in formats if f not in need_images]
     written = {}
     try:
         written.update(exports.export_all(b, args.out, formats, args.lang))
     except RenderUnavailable as e:
+        # no Chromium: PNG and PDF are not written; no CJK font for the PDF: only the PDF is not
+        failed = ["pdf"] if isinstance(e, FontUnavailable) else ["png", "pdf"]
+        failed = [f for f in formats if f in failed]
+        rest = [f for f in formats if f not in failed]
         print(f"错误 / error: {e}", file=sys.stderr)
-        print(f"未生成 / not written: {', '.join(need_images)}", file=sys.stderr)
+        print(f"未生成 / not written: {', '.join(failed)}", file=sys.stderr)
         rc = EXPORT_ERROR
         if rest:
             written.update(exports.export_all(b, args.out, rest, args.lang))

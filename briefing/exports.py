@@ -4,8 +4,11 @@ Every file carries the scope, the quarter, the data freshness and 演示数据
 (for demo data) in its content: the PNG and PDF in the title band and footer
 of every page (plus the file's metadata), the PPTX on the title slide and in
 every slide's footer, the workbook on its first sheet and in the first rows
-of every sheet. Images are rendered server-side by kaleido through the system
-Chromium (`briefing.render`); all figures one export needs render in one batch.
+of every sheet. The PDF is typeset with ReportLab (`briefing.pdf`: real,
+searchable text; the charts as vectors) and the PPTX's charts are native
+PowerPoint charts (`briefing.pptx_charts`). Only the PNG canvas and the PDF's
+charts are rendered, server-side by kaleido through the system Chromium
+(`briefing.render`), all in one batch; PPTX and XLSX need no browser.
 Texts come from `present.labels` (keys `briefing.*`), numbers and Excel number
 formats from `present.format`, as on the dashboard.
 """
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,6 +40,8 @@ from present.format import (
 from present.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
 
 from . import figures as F
+from . import pdf as PDF
+from . import pptx_charts as PC
 from . import render as R
 from .model import COMPOUND_IDS, ISSUE_IDS, VOLUNTEER_IDS, Briefing
 
@@ -49,10 +53,7 @@ MIME = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-PDF_SCALE = 1.25  # 1920×1358 css px → 2400×1697 px ≈ 205 dpi on A4
-A4_LANDSCAPE_IN = (297 / 25.4, 210 / 25.4)
-CHART_W, CHART_H, CHART_SCALE = 1280, 720, 1.5
-SLIDE_CHARTS = ("trend", "issues", "volunteers", "scope")
+CHART_BOTTOM = 6.95  # inches: where a slide's chart ends (the footer stamp is below)
 
 
 def file_name(b: Briefing, fmt: str, lang: str = "zh") -> str:
@@ -80,17 +81,12 @@ def _jobs(b: Briefing, formats: Iterable[str], lang: str) -> dict[str, list]:
     if "png" in formats:
         jobs["png"] = [(F.canvas(b, lang), {"format": "png", "width": F.W, "height": F.H, "scale": 1})]
     if "pdf" in formats:
-        jobs["pdf"] = [(p, {"format": "png", "width": F.PAGE_W, "height": F.PAGE_H, "scale": PDF_SCALE})
-                       for p in F.pdf_pages(b, lang)]
-    if "pptx" in formats and R.available():
-        jobs["pptx"] = [(F.chart_figure(b, k, lang, CHART_W, CHART_H),
-                         {"format": "png", "width": CHART_W, "height": CHART_H, "scale": CHART_SCALE})
-                        for k in SLIDE_CHARTS]
+        jobs["pdf"] = PDF.chart_jobs(b, lang)  # SVG, drawn as vectors
     return jobs
 
 
 def render_images(b: Briefing, formats: Iterable[str], lang: str = "zh") -> dict[str, list[bytes]]:
-    """All images the formats need, rendered in one batch: {'png': [canvas], 'pdf': pages, 'pptx': charts}."""
+    """All images the formats need, rendered in one batch: {'png': [canvas], 'pdf': chart SVGs} (PPTX: none)."""
     jobs = _jobs(b, formats, lang)
     flat = [j for k in jobs for j in jobs[k]]
     out = R.render_jobs(flat)
@@ -133,22 +129,8 @@ def png_bytes(b: Briefing, lang: str = "zh", image: bytes | None = None) -> byte
 # ---------------------------------------------------------------- PDF
 
 def pdf_bytes(b: Briefing, lang: str = "zh", images: list[bytes] | None = None) -> bytes:
-    """A4-landscape pages (the canvas, narrative & warnings, all KPIs, scorecard / compounds) as one PDF."""
-    from PIL import Image
-
-    pages = images if images is not None else render_images(b, ["pdf"], lang)["pdf"]
-    ims = [Image.open(io.BytesIO(p)).convert("RGB") for p in pages]
-    dpi = ims[0].width / A4_LANDSCAPE_IN[0]
-    md = _metadata(b, lang)
-    buf = io.BytesIO()
-    ims[0].save(
-        buf, "PDF", save_all=True, append_images=ims[1:], resolution=dpi, quality=92,
-        title=md["Title"], subject=md["Subject"], author=b.meta.scope.street, creator="briefing (党建+治理看板)",
-        keywords=f"{md['Scope']}; {md['Quarter']}; {md['Freshness']}; {md['Dataset']}",
-        creationDate=time.gmtime(b.meta.generated_at.timestamp()),
-        modDate=time.gmtime(b.meta.generated_at.timestamp()),
-    )
-    return buf.getvalue()
+    """The typeset A4-landscape PDF (`briefing.pdf`); `images`: its four chart SVGs (rendered when None)."""
+    return PDF.pdf_bytes(b, lang, images)
 
 
 # ---------------------------------------------------------------- PPTX
@@ -245,13 +227,9 @@ def _slide(prs, b: Briefing, lang: str, title: str, notes: list[str]):
     return slide
 
 
-def _picture(slide, png: bytes | None, x, y, w, lang):
-    from pptx.util import Inches
-
-    if png is None:
-        _text_box(slide, x, y + 1.5, w, 1, [t("briefing.no_chart", lang)], size=14, color=F.MUTED)
-        return
-    slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y), width=Inches(w))
+def _chart(slide, b: Briefing, key: str, x, y, w, lang):
+    """The section's native chart(s) (`briefing.pptx_charts`) from the top of the content area down."""
+    PC.add_chart(slide, b, key, lang, x, y, w, CHART_BOTTOM - y)
 
 
 def _numbers(slide, x, y, w, h, rows: list[tuple[str, str]], size=15):
@@ -298,14 +276,13 @@ def _sentences(b: Briefing, lang: str, *sections: str) -> list[str]:
     return [s.text for s in b.narrative(lang) if s.section in sections or s.section.split(":")[0] in sections]
 
 
-def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None) -> bytes:
-    """Title slide, then one slide per section: chart image + the numbers as editable text; narrative in notes."""
+def pptx_bytes(b: Briefing, lang: str = "zh") -> bytes:
+    """Title slide, then one slide per section: native chart + the numbers as editable text; narrative in notes.
+
+    No browser needed: the charts are PowerPoint charts built from the briefing's numbers."""
     from pptx import Presentation
     from pptx.util import Inches
 
-    if charts is None:
-        charts = render_images(b, ["pptx"], lang).get("pptx")
-    chart = dict(zip(SLIDE_CHARTS, charts, strict=True)) if charts else {}
     m = b.meta
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
@@ -362,7 +339,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
 
     # 3 activities by pillar
     s = _slide(prs, b, lang, t("briefing.sec_trend", lang), _sentences(b, lang, "overview", "pillar"))
-    _picture(s, chart.get("trend"), 0.4, 1.2, 8.2, lang)
+    _chart(s, b, "trend", 0.4, 1.2, 8.2, lang)
     rows = []
     for p in b.pillar_names:
         a, pp = b.pillar_row(p, "activities"), b.pillar_row(p, "participants")
@@ -378,14 +355,14 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
 
     # 4 issues
     s = _slide(prs, b, lang, t("briefing.sec_issues", lang), _sentences(b, lang, "pillar:居民自治"))
-    _picture(s, chart.get("issues"), 0.4, 1.2, 8.2, lang)
+    _chart(s, b, "issues", 0.4, 1.2, 8.2, lang)
     ids = ("cases_opened", "cases_closed", "closure_rate", "on_time_rate", "satisfaction_rate",
            "resolution_days_median", "open_backlog", "overdue_backlog")
     _numbers(s, 8.8, 1.3, 4.2, 5.5, [(kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
 
     # 5 volunteers
     s = _slide(prs, b, lang, t("briefing.sec_volunteers", lang), _sentences(b, lang, "pillar:志愿服务"))
-    _picture(s, chart.get("volunteers"), 0.4, 1.2, 8.2, lang)
+    _chart(s, b, "volunteers", 0.4, 1.2, 8.2, lang)
     ids = ("active_volunteers", "active_rate", "registered_volunteers", "service_hours", "points_awarded",
            "points_redeemed", "points_balance", "convenience_services")
     _numbers(s, 8.8, 1.3, 4.2, 5.5, [(kpi_name(k, lang), _with_change(b, k, lang)) for k in ids], size=13)
@@ -393,7 +370,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
     # 6 scorecard / compounds
     if m.scope.community:
         s = _slide(prs, b, lang, t("briefing.sec_compounds", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
-        _picture(s, chart.get("scope"), 0.4, 1.2, 7.2, lang)
+        _chart(s, b, "scope", 0.4, 1.2, 7.2, lang)
         head, cols = F.compound_table_rows(b, lang)
         keep = [0, 1, 2, 4, 5, 6]
         _table(s, 7.8, 1.3, 5.1, [head[i] for i in keep], [cols[i] for i in keep], size=10)
@@ -406,7 +383,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh", charts: list[bytes] | None = None)
             ], size=13)
     else:
         s = _slide(prs, b, lang, t("briefing.sec_scorecard", lang), _sentences(b, lang, "scorecard", "pillar:社会治理"))
-        _picture(s, chart.get("scope"), 0.4, 1.2, 7.2, lang)
+        _chart(s, b, "scope", 0.4, 1.2, 7.2, lang)
         head, cols = F.scorecard_table_rows(b, lang)
         _table(s, 7.8, 1.3, 5.1, head[:4], cols[:4], size=11)
 
@@ -646,7 +623,7 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
 def export_bytes(b: Briefing, formats: Iterable[str] = FORMATS, lang: str = "zh") -> dict[str, bytes]:
     """The files' bytes by format; the images of all formats render in one batch."""
     formats = parse_formats(list(formats))
-    images = render_images(b, formats, lang) if {"png", "pdf", "pptx"} & set(formats) else {}
+    images = render_images(b, formats, lang) if {"png", "pdf"} & set(formats) else {}
     out: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "png":
@@ -654,7 +631,7 @@ def export_bytes(b: Briefing, formats: Iterable[str] = FORMATS, lang: str = "zh"
         elif fmt == "pdf":
             out[fmt] = pdf_bytes(b, lang, images["pdf"])
         elif fmt == "pptx":
-            out[fmt] = pptx_bytes(b, lang, images.get("pptx") or [])
+            out[fmt] = pptx_bytes(b, lang)
         elif fmt == "xlsx":
             out[fmt] = xlsx_bytes(b, lang)
     return out

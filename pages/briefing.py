@@ -19,6 +19,7 @@ import streamlit as st
 
 import ui
 from briefing import exports, figures, model, render
+from briefing import pdf as briefing_pdf
 from kpi import calendar
 from kpi.calendar import Quarter
 from present.format import fmt_quarter, join
@@ -130,6 +131,12 @@ st.subheader(ui.tr("briefing.page.exports"), anchor=False)
 has_browser = render.available()
 if not has_browser:
     st.info(ui.tr("briefing.page.no_browser"), icon=":material/info:")
+try:  # the PDF's text needs a TrueType CJK font: say so here rather than fail in the download
+    briefing_pdf.cjk_font()
+    has_pdf_font = True
+except briefing_pdf.FontUnavailable as e:
+    has_pdf_font = False
+    st.info(str(e), icon=":material/info:")
 
 
 def _exporter(fmt: str):
@@ -147,7 +154,7 @@ for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=Tr
     col.download_button(
         ui.tr(f"briefing.page.{fmt}"), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
         mime=exports.MIME[fmt], key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
-        disabled=fmt in exports.NEEDS_BROWSER and not has_browser,
+        disabled=(fmt in exports.NEEDS_BROWSER and not has_browser) or (fmt == "pdf" and not has_pdf_font),
     )
 st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_suffix") if b.meta.demo else ""))
 

@@ -515,8 +515,8 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.page.pptx": ("演示文稿 PPTX", "Slides PPTX"),
     "briefing.page.xlsx": ("数据 Excel", "Data Excel"),
     "briefing.page.no_browser": (
-        "本机未找到 Chromium，无法生成 PNG/PDF；PPTX 中不含图表图片。",
-        "No Chromium on this server: PNG/PDF are unavailable and the PPTX has no chart images.",
+        "本机未找到 Chromium，无法生成 PNG/PDF；PPTX（含可编辑图表）和 Excel 照常导出。",
+        "No Chromium on this server: PNG/PDF are unavailable; PPTX (with editable charts) and Excel still work.",
     ),
     "briefing.page.render_failed": ("简报画面渲染失败，以下为交互图形版本：", "Rendering the canvas failed; interactive version below:"),
     "briefing.page.text": ("简报文字（可复制）", "Briefing text (copy and paste)"),

@@ -87,3 +87,19 @@ def test_without_chromium_png_and_pdf_fail_clearly_and_the_rest_is_written(demo_
     assert "未找到 Chromium" in r.stderr and "no Chromium found" in r.stderr
     names = sorted(p.suffix for p in (tmp_path / "out").iterdir())
     assert names == [".pptx", ".xlsx"]
+
+
+def test_pptx_needs_no_browser(demo_db, tmp_path):
+    """The PPTX's charts are native PowerPoint charts: without Chromium it is still written, exit 0."""
+    from pptx import Presentation
+
+    env = {**os.environ, "GOV_CHROMIUM": str(tmp_path / "no-such-browser")}
+    r = subprocess.run(
+        [sys.executable, "-m", "briefing", "--quarter", "2024Q1", "--community", "南湾社区", "--out",
+         str(tmp_path / "out"), "--formats", "pptx", "--db", str(demo_db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    (path,) = (tmp_path / "out").iterdir()
+    prs = Presentation(str(path))
+    assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 4
