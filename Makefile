@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/governance.duckdb
 PORT   ?= 8501
 
-.PHONY: run test demo lint bench clean
+.PHONY: run test test-fast demo lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: $(VENV)/.runtime-installed $(DB)
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q
+
+# Everything but the real-browser tests (Playwright + Chromium).
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -q -m "not browser"
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def quiet_streamlit() -> None:
+    """Streamlit outside a server (AppTest, cached loaders) logs "missing ScriptRunContext" and "No runtime
+    found" warnings on every run: raise its log level before the app is imported, so reports stay readable."""
+    import logging
+
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+    for name in list(logging.root.manager.loggerDict):  # loggers made before, with their own level
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def median_seconds(fn: Callable[[], object], repeat: int, warmup: bool = False) -> float:
     """Median wall time of `repeat` calls (after one untimed call when `warmup`)."""
     if warmup:

@@ -29,7 +29,8 @@ import duckdb  # noqa: E402
 import kpi  # noqa: E402
 from bench.common import median_seconds  # noqa: E402
 from kpi import scorecard, series  # noqa: E402
-from kpi.filters import Filters, add_months, quarter_of  # noqa: E402
+from kpi.calendar import add_months, quarter_of  # noqa: E402
+from kpi.filters import Filters  # noqa: E402
 from kpi.targets import load_targets  # noqa: E402
 
 
@@ -66,9 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     ).fetchone()
     opts = kpi.scope_options(con)
     # the latest whole quarter in the data (or the quarter of the last date)
-    qs, qe = quarter_of(opts.max_date)
+    qs, qe = quarter_of(opts.max_date).start, quarter_of(opts.max_date).end
     if qe > opts.max_date:
-        qs, qe = quarter_of(qs - timedelta(days=1))
+        prev = quarter_of(qs - timedelta(days=1))
+        qs, qe = prev.start, prev.end
     f = Filters(qs, qe)
     trend = Filters(add_months(qe.replace(day=1), -11), qe)
     targets = load_targets()

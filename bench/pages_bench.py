@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 import kpi  # noqa: E402
-from bench.common import median_seconds  # noqa: E402
+from bench.common import median_seconds, quiet_streamlit  # noqa: E402
 from bench.common import warehouse as _warehouse  # noqa: E402
 from kpi import disputes, engagement, issues, safety, series, services, volunteers  # noqa: E402
-from kpi.filters import quarter_of  # noqa: E402
+from kpi.calendar import quarter_of  # noqa: E402
 from kpi.targets import load_targets  # noqa: E402
 
 PAGES = ("engagement", "issues", "disputes_safety", "services", "volunteers")
@@ -109,6 +109,7 @@ def page_queries(con, f, targets) -> dict[str, dict[str, callable]]:
 
 def _apptest_runs(db: Path, today: str, page: str, repeat: int) -> tuple[float, float]:
     """(cold, warm) seconds for a whole run of app.py showing `page` (median of `repeat`)."""
+    quiet_streamlit()
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -117,6 +118,7 @@ def _apptest_runs(db: Path, today: str, page: str, repeat: int) -> tuple[float, 
     for _ in range(repeat):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         at.run()  # the overview (default page) — not timed
+        quiet_streamlit()  # the first run made more loggers
         st.cache_data.clear()
         t = time.perf_counter()
         at.switch_page(f"pages/{page}.py").run()
@@ -147,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
     con = open_read_only(db)
     opts = kpi.scope_options(con)
-    qs, qe = quarter_of(opts.max_date)
+    qs, qe = quarter_of(opts.max_date).start, quarter_of(opts.max_date).end
     if qe > opts.max_date:
-        qs, qe = quarter_of(qs - timedelta(days=1))
+        prev = quarter_of(qs - timedelta(days=1))
+        qs, qe = prev.start, prev.end
     f = kpi.Filters(qs, qe)
     today = (qe + timedelta(days=20)).isoformat()  # → the pages' default period is that quarter
     targets = load_targets()

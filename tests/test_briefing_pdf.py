@@ -22,7 +22,7 @@ from briefing import build, exports, render
 from kpi.calendar import Quarter
 from tests.conftest import TARGETS
 from kpi import Filters
-from present.format import fmt_kpi
+from present.format import fmt_kpi, fmt_quarter
 from present.labels import kpi_name, pillar_name
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
@@ -105,7 +105,7 @@ def test_page_one_carries_every_headline_kpi_scope_quarter_and_demo_as_text(con,
         assert _flat(fmt_kpi(kid, cmp.loc[kid, "current"], lang)) in page1, (kid, cmp.loc[kid, "current"])
     q, community = CASES[case]
     m = b.meta
-    for part in (m.scope.label(lang), Quarter.parse(q).label(lang), "演示数据" if lang == "zh" else "DEMO DATA",
+    for part in (m.scope.label(lang), fmt_quarter(q, lang), "演示数据" if lang == "zh" else "DEMO DATA",
                  "环比" if lang == "zh" else "QoQ", "同比" if lang == "zh" else "YoY"):
         assert _flat(part) in page1, part
     if community:
@@ -143,7 +143,7 @@ def test_pdf_is_searchable_small_a4_landscape_and_says_everything_once(pdfs, bri
         assert name in whole
     m = b.meta
     assert info["Title"] == m.title("zh")
-    for part in (m.scope.label("zh"), m.quarter.label("zh"), "数据截至", "演示数据"):
+    for part in (m.scope.label("zh"), fmt_quarter(m.quarter, "zh"), "数据截至", "演示数据"):
         assert part in info["Subject"], part
     assert m.quarter.code in info["Keywords"] and "演示数据" in info["Keywords"]
 
