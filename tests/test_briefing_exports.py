@@ -19,7 +19,6 @@ import kpi
 from briefing import build, exports, figures, render
 from kpi import Filters
 from kpi.scorecard import evaluate
-from tests.conftest import ROOT
 from ui.format import fmt_kpi
 from ui.labels import kpi_name
 
@@ -297,4 +296,3 @@ def test_file_names_and_formats():
     for bad in ("doc", "", "png,gif"):
         with pytest.raises(ValueError):
             exports.parse_formats(bad)
-    assert (ROOT / "briefing" / "exports.py").exists()
