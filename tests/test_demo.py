@@ -1,7 +1,7 @@
 """The demo ledgers (etl.demo): files, determinism, scaling, and the warehouse they load into.
 
-The default demo is built once per module (write + load through etl.loader);
-every warehouse assertion reads that file read-only.
+The default demo is the session's (conftest.demo_build: write + load through etl.loader, once per
+test session); every assertion reads its files and warehouse read-only.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ def zh(kind: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    db = root / "demo.duckdb"
-    report = demo.build_demo(db, out_dir=root / "ledgers")
-    return report, db, root / "ledgers"
+def built(demo_build):
+    """(LoadReport, warehouse, ledger folder) of the default demo, shared with the other test modules."""
+    return demo_build
 
 
 @pytest.fixture(scope="module")
