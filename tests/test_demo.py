@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from etl import demo
+from etl import demo, warehouse
 from etl.contract import KIND_BY_NAME, PILLARS
 
 ARTICLE = dt.date(2024, 2, 23)
@@ -36,7 +36,7 @@ def built(demo_build):
 
 @pytest.fixture(scope="module")
 def con(built):
-    c = duckdb.connect(str(built[1]), read_only=True)
+    c = warehouse.open_read_only(built[1])  # as every other reader of the shared demo opens it
     yield c
     c.close()
 
