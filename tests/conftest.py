@@ -20,8 +20,8 @@ TARGETS = _targets()  # the targets file the app uses by default; KPI calls that
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default demo warehouse (python -m etl demo), built once per test session.
+def demo_build(tmp_path_factory: pytest.TempPathFactory):
+    """The default demo (python -m etl demo), built once per test session: (LoadReport, warehouse, ledgers).
 
     Read-only for tests: a test that writes must copy it first.
     """
@@ -31,7 +31,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = folder / "governance.duckdb"
     report = build_demo(db, out_dir=folder / "ledgers")
     assert report.exit_code == 0, [(f.file_name, f.status, f.messages) for f in report.files]
-    return db
+    return report, db, folder / "ledgers"
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_build) -> Path:
+    """The default demo warehouse (read-only for tests: a test that writes must copy it first)."""
+    return demo_build[1]
 
 
 @pytest.fixture(scope="module")

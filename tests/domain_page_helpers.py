@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 
 import kpi
+from tests.raw_figures import raw_figures
 from tests.ui_helpers import all_text, assert_clean, run_app
 from ui import drilldown as dd
 from present.format import fmt_kpi
@@ -17,6 +18,8 @@ Q3_2026 = kpi.Filters(date(2026, 7, 1), date(2026, 9, 30))
 NANWAN = "南湾社区"
 EMPTY_QUERY = {"period": "2021Q1"}  # before the demo data begins (2021-07-01)
 EMPTY_TEXT = "该范围内暂无数据"
+Q1_2024 = (date(2024, 1, 1), date(2024, 3, 31))
+NANWAN_Q1_2024 = {"community": NANWAN, "period": "2024Q1"}
 ROWS = re.compile(r"第 (\d+)–(\d+) 条，共 (\d+) 条（(\d+) 页）")
 
 
@@ -55,6 +58,18 @@ def assert_cards(at, con, filters: kpi.Filters, ids: list[str]) -> None:
     vals = kpi.values(con, filters, ids, targets=TARGETS).set_index("kpi_id")["value"]
     for kid in ids:
         assert shown[kpi.CATALOGUE[kid].name_zh] == fmt_kpi(kid, vals[kid]), kid
+
+
+def assert_cards_show(at, con, want: dict[str, str]) -> None:
+    """The cards read exactly `want` (label → text, worked out by hand for 南湾社区 in 2024Q1), and each
+    equals the figure recomputed with plain SQL from the raw tables (tests/raw_figures.py), as ui.format
+    writes it."""
+    shown = cards(at)
+    assert {label: shown.get(label) for label in want} == want
+    raw = raw_figures(con, *Q1_2024, NANWAN, kpi.load_targets())
+    by_label = {k.name_zh: k.id for k in kpi.CATALOGUE.values()}
+    for label, text in want.items():
+        assert fmt_kpi(by_label[label], raw[by_label[label]]) == text, label
 
 
 def row_count(at) -> int | None:

@@ -9,6 +9,7 @@ import pytest
 
 import kpi
 from kpi import scorecard, series
+from tests.raw_figures import raw_figures
 from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
 from present.format import fmt_change, fmt_kpi
 from tests.conftest import TARGETS
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("app_env")
 
 Q3_2026 = (date(2026, 7, 1), date(2026, 9, 30))
 Q1_2024 = (date(2024, 1, 1), date(2024, 3, 31))
-
+Q4_2023 = (date(2023, 10, 1), date(2023, 12, 31))
 
 
 def cards(at) -> dict[str, tuple[str, str]]:
@@ -81,6 +82,32 @@ def test_narrowed_to_one_community_and_quarter(con):
     assert_cards_match(at, con, kpi.Filters(*Q1_2024, communities=("南湾社区",)))
     table = at.dataframe[0].value
     assert list(table["community"]) == ["南湾社区"]
+
+
+def test_cards_show_the_figures_of_the_raw_rows(con):
+    """What a person reads for 南湾社区 in 2024Q1, against plain SQL over the raw tables (tests/raw_figures.py)."""
+    at = run_app({"community": "南湾社区", "period": "2024Q1"})
+    assert_clean(at)
+    shown = cards(at)
+    assert {label: value for label, (value, _) in shown.items()} == {
+        "活动场次": "187", "参与人次": "3,956", "办结率": "63.9%", "满意率": "94.9%", "调解成功率": "81.8%",
+        "隐患整改率": "91.7%", "入户走访覆盖率": "72.3%", "活跃志愿者": "91",
+    }
+    targets = kpi.load_targets()
+    now = raw_figures(con, *Q1_2024, "南湾社区", targets)
+    before = raw_figures(con, *Q4_2023, "南湾社区", targets)
+    for kid in kpi.headline_ids():
+        assert shown[kpi.CATALOGUE[kid].name_zh][0] == fmt_kpi(kid, now[kid]), kid
+    # 187 activities (2023Q4: 209) → −10.5 %; 39 of 61 requests closed by 03-31 → 63.9 %
+    assert (now["activities"], before["activities"]) == (187, 209)
+    assert shown["活动场次"][1] == f"{(187 - 209) / 209:+.1%}" == "-10.5%"
+    assert now["closure_rate"] == pytest.approx(100 * 39 / 61)
+    pp = now["closure_rate"] - before["closure_rate"]
+    assert shown["办结率"][1] == f"{pp:+.1f}个百分点"
+    # the scorecard row carries the same values
+    row = at.dataframe[0].value.set_index("community").loc["南湾社区"]
+    assert row["closure_rate"] == pytest.approx(now["closure_rate"])
+    assert row["participants_per_100_households"] == pytest.approx(100 * 3956 / 5017)
 
 
 def test_narrowed_to_a_compound_and_a_pillar(con):

@@ -202,7 +202,6 @@ def test_empty_data_gives_the_empty_figure():
 def test_case_kinds_have_fixed_colours_distinct_from_pillars():
     colours = list(charts.PILLAR_COLORS.values()) + list(charts.CASE_KIND_COLORS.values())
     assert len(set(colours)) == len(colours) == 7
-    assert charts.color_for("矛盾纠纷") == charts.CASE_KIND_COLORS["矛盾纠纷"]
     df = pd.DataFrame({"kind": ["居民诉求", "安全隐患"], "n": [3, 5]})
     fig = charts.render_rank_bar(df, "kind", "n", color_by="kind", value_title="件数（件）")
     assert list(fig.data[0].marker.color) == ["#7A4FA0", "#6B7A2E"]  # smallest first: 居民诉求 violet, 安全隐患 olive

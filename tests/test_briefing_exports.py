@@ -19,9 +19,9 @@ import kpi
 from briefing import build, exports, figures, render
 from kpi import Filters
 from kpi.scorecard import evaluate
-from tests.conftest import TARGETS, ROOT
 from present.format import fmt_kpi, fmt_quarter
 from present.labels import kpi_name
+from tests.conftest import ROOT, TARGETS
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
 needs_chromium = pytest.mark.skipif(
@@ -250,4 +250,3 @@ def test_file_names_and_formats():
     for bad in ("doc", "", "png,gif"):
         with pytest.raises(ValueError):
             exports.parse_formats(bad)
-    assert (ROOT / "briefing" / "exports.py").exists()

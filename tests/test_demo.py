@@ -1,7 +1,7 @@
 """The demo ledgers (the demo package): files, determinism, scaling, and the warehouse they load into.
 
-The default demo is built once per module (write + load through etl.loader);
-every warehouse assertion reads that file read-only.
+The default demo is the session's (conftest.demo_build: write + load through etl.loader, once per
+test session); every assertion reads its files and warehouse read-only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 import demo
+from etl import warehouse
 from etl.contract import KIND_BY_NAME, PILLARS
 
 ARTICLE = dt.date(2024, 2, 23)
@@ -29,16 +30,14 @@ def zh(kind: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    db = root / "demo.duckdb"
-    report = demo.build_demo(db, out_dir=root / "ledgers")
-    return report, db, root / "ledgers"
+def built(demo_build):
+    """(LoadReport, warehouse, ledger folder) of the default demo, shared with the other test modules."""
+    return demo_build
 
 
 @pytest.fixture(scope="module")
 def con(built):
-    c = duckdb.connect(str(built[1]), read_only=True)
+    c = warehouse.open_read_only(built[1])  # as every other reader of the shared demo opens it
     yield c
     c.close()
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import kpi
 from etl.contract import PILLARS
-from kpi.catalogue import CATALOGUE, DOMAINS, KPI, SOURCES, headline_ids, kpis_for, scorecard_ids
+from kpi.catalogue import CATALOGUE, DOMAINS, KPI, headline_ids, kpis_for, scorecard_ids
 from kpi.engine import registered
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +40,6 @@ def test_kpi_well_formed(k: KPI):
     assert k.name_zh and k.name_en and k.unit_zh and k.unit_en and k.formula
     assert k.definition_zh.endswith("。") and k.definition_en.endswith(".")
     assert k.direction in ("higher", "lower")
-    assert k.domain in DOMAINS and k.source in SOURCES
     assert k.kind in ("count", "ratio", "statistic")
     assert k.pillar is None or k.pillar in PILLARS
     assert k.default_target is None or isinstance(k.default_target, float)
@@ -58,16 +56,6 @@ def test_catalogue_order_and_helpers():
     assert {CATALOGUE[i].domain for i in scorecard_ids()} == set(DOMAINS)
     with pytest.raises(KeyError):
         kpis_for("nope")
-    with pytest.raises(Exception):  # noqa: B017 — frozen
-        CATALOGUE["activities"].name_zh = "x"  # type: ignore[misc]
-    assert kpi.CATALOGUE is CATALOGUE
-
-
-def test_units_use_the_agreed_vocabulary():
-    units = {(k.unit_zh, k.unit_en) for k in CATALOGUE.values()}
-    for u in [("场次", "activities"), ("人次", "participations"), ("%", "%"), ("天", "days"), ("小时", "hours"),
-              ("分", "points")]:
-        assert u in units
 
 
 def test_importing_kpi_does_not_import_streamlit():

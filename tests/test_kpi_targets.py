@@ -83,5 +83,11 @@ def test_mistakes_are_reported(tmp_path, body, fragment):
 
 
 def test_from_catalogue():
+    """Without a targets file: the documented catalogue targets, nothing per community, 30-day limits."""
     t = Targets.from_catalogue()
-    assert set(t.targets) == {k for k, v in CATALOGUE.items() if v.default_target is not None}
+    assert t.target("closure_rate", "南湾社区") == (90.0, "file")
+    assert t.target("mediation_success_rate") == (95.0, "file")
+    assert t.target("overdue_backlog") == (0.0, "file")
+    assert t.target("visit_coverage") == (None, None)  # no target: the scorecard uses the baseline
+    assert t.target("participants_per_100_households") == (None, None)
+    assert "房屋漏水" not in t.sla_days and t.sla_default_days == 30

@@ -11,8 +11,10 @@ from kpi import disputes, safety
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
+    NANWAN_Q1_2024,
     Q3_2026,
     assert_cards,
+    assert_cards_show,
     assert_empty_scope,
     chip_buttons,
     drill_state,
@@ -29,6 +31,12 @@ pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("disputes")] + [k.id for k in kpi.kpis_for("safety")]
 
 
+
+
+def test_cards_show_the_figures_of_the_raw_rows(con):
+    at = open_page("disputes_safety", query=NANWAN_Q1_2024)
+    # 18 of the 22 disputes closed with an outcome were mediated; 11 of 12 hazards fixed; 3,627 visits / 5,017
+    assert_cards_show(at, con, {"调解成功率": "81.8%", "隐患整改率": "91.7%", "入户走访覆盖率": "72.3%"})
 
 
 def test_default_scope(con, downloads):

@@ -12,8 +12,10 @@ from kpi import engagement, series
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
+    NANWAN_Q1_2024,
     Q3_2026,
     assert_cards,
+    assert_cards_show,
     assert_empty_scope,
     chip_buttons,
     drill_state,
@@ -43,6 +45,13 @@ def test_default_scope(con, downloads):
     assert list(partners["partner"]) == list(want["partner"])
     assert partners["activities"].sum() == kpi.value(con, Q3_2026, "partner_activities", targets=TARGETS)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_cards_show_the_figures_of_the_raw_rows(con):
+    at = open_page("engagement", query=NANWAN_Q1_2024)
+    # 187 activities with 3,956 participants among 5,017 households; 55 with a partner, 5 distinct partners
+    assert_cards_show(at, con, {"活动场次": "187", "参与人次": "3,956", "每百户参与人次": "78.9",
+                                "共建活动场次": "55", "活跃共建单位数": "5", "志愿者参与人次": "1,545"})
 
 
 def test_narrowed_to_a_compound(con, downloads):

@@ -12,8 +12,10 @@ from kpi import issues
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
+    NANWAN_Q1_2024,
     Q3_2026,
     assert_cards,
+    assert_cards_show,
     assert_empty_scope,
     chip_buttons,
     drill_state,
@@ -42,6 +44,14 @@ def test_default_scope_shows_the_kpi_values_and_the_overdue_list(con, downloads)
     assert list(shown["case_id"]) == list(overdue["case_id"][:50])
     same_rows(downloads["iss_overdue_dl"], overdue, "编号", "case_id")
     assert len(at.get("plotly_chart")) == 6
+
+
+def test_cards_show_the_figures_of_the_raw_rows(con):
+    at = open_page("issues", query=NANWAN_Q1_2024)
+    # 61 requests registered, 39 of them closed by 03-31 (63.9 %); 52 closed in the quarter, 23 open at its end
+    assert_cards_show(at, con, {"受理数": "61", "办结数": "52", "办结率": "63.9%", "办结天数中位数": "10.0",
+                                "办结天数90分位": "31.0", "在办积案": "23", "超期积案": "1", "按时办结率": "88.5%",
+                                "满意率": "94.9%"})
 
 
 def test_narrowed_to_one_community_and_another_list(con, downloads):
