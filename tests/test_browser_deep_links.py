@@ -18,14 +18,15 @@ WAIT_MS = 90_000
 EXCEPTION = '[data-testid="stException"]'
 
 # path → the page title its header shows
+# No link to / among them: the app's own first run would settle the mode before the pages run.
 LINKS = [
-    ("/", "总览"),
+    ("/briefing", "季度简报"),
     ("/engagement", "活动参与"),
     (f"/issues?community={quote('南湾社区')}", "诉求办理"),
     ("/disputes_safety?period=2024Q1", "矛盾纠纷与平安"),
     ("/services", "便民服务"),
     ("/volunteers", "志愿积分"),
-    ("/briefing", "季度简报"),
+    ("/briefing?lang=en", "Quarterly briefing"),
     (f"/briefing?period=2024Q1&community={quote('南湾社区')}", "季度简报"),
     ("/kpi_catalogue", "指标说明"),
     ("/overview?lang=en", "Overview"),
