@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import sqlite3
 import unicodedata
@@ -65,8 +66,10 @@ ACTIONS: dict[str, str] = {
     "download": "下载",
     "export": "导出",
 }
-# Keys a `record` detail may never carry (checked recursively, case-insensitively, as substrings).
-FORBIDDEN_DETAIL_KEYS = ("password", "passwd", "token", "secret", "hash")
+# Keys a `record` detail may never carry (checked recursively, case-insensitively): containing one of these …
+FORBIDDEN_DETAIL_KEYS = ("password", "passwd", "token", "secret")
+# … or having one of these as a word ("password_hash", "pwd"; "rehashed" is fine).
+FORBIDDEN_DETAIL_WORDS = frozenset({"hash", "pwd", "pw", "cookie"})
 
 GENERIC_FAILURE = "账号或密码错误 / wrong account name or password"
 
@@ -192,7 +195,8 @@ def _check_detail(detail: Any, path: str = "detail") -> None:
     if isinstance(detail, dict):
         for k, v in detail.items():
             key = str(k).casefold()
-            if any(bad in key for bad in FORBIDDEN_DETAIL_KEYS):
+            if any(bad in key for bad in FORBIDDEN_DETAIL_KEYS) or \
+                    FORBIDDEN_DETAIL_WORDS & set(re.split(r"[^a-z0-9]+", key)):
                 raise ValueError(f"审计详情不得含 {k!r} / an audit detail must not carry {path}.{k}")
             _check_detail(v, f"{path}.{k}")
     elif isinstance(detail, list | tuple):
