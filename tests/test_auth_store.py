@@ -493,3 +493,18 @@ def test_threads_sign_in_and_record_at_once_without_lock_errors(store: AccountSt
     assert len(store.audit_rows(action="export")) == 80
     assert len(store.audit_rows(action="download")) == 30
     assert len(store.audit_rows(action="sign_in")) == 30
+
+
+def test_auth_imports_neither_streamlit_nor_kpi(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "streamlit.py").write_text("raise ImportError('no streamlit here')\n", encoding="utf-8")
+    code = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+            "import auth, auth.__main__, auth.store, auth.roles, auth.passwords\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'kpi', 'ui', 'present', "
+            "'briefing', 'pages'))\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
