@@ -47,6 +47,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/pages_bench.py $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/briefing_exports_bench.py --db $(DB)
+	$(PY) bench/auth_bench.py
 
 clean:
 	rm -rf build artifacts .pytest_cache
