@@ -26,6 +26,7 @@ demo: $(VENV)/.runtime-installed
 	$(PY) -m etl --db $(DB) demo
 
 run: $(VENV)/.runtime-installed $(DB)
+	$(PY) -m auth demo-accounts --db $(DB) --if-demo
 	GOV_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 

@@ -189,6 +189,8 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
         raise UsageError(f"仓库不存在 / warehouse not found: {db}（先运行 python -m etl demo / run python -m etl demo "
                          "first）")
     if not is_demo_warehouse(db):
+        if args.if_demo:
+            return 0
         raise UsageError("这不是演示仓库（meta 表 dataset 不是 demo），不创建演示账号；请用 add-user 创建管理员 / "
                          "not the demo warehouse (meta dataset is not 'demo'): no demo accounts; create an "
                          "administrator with add-user")
@@ -283,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="仅当仓库为演示数据且还没有任何账号时，为每个角色创建一个演示账号（随机密码，只打印"
                                    "一次）/ only for the demo warehouse and only when no account exists: one account "
                                    "per role, random passwords printed once")
+    p.add_argument("--if-demo", action="store_true",
+                   help="不是演示仓库时静默退出（退出码 0；make run 用）/ exit 0 quietly when the warehouse is not "
+                        "the demo (what make run uses)")
     p.set_defaults(func=cmd_demo_accounts)
     return parser
 

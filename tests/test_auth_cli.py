@@ -249,3 +249,13 @@ def test_real_cli_end_to_end_never_shows_the_password(tmp_path: Path):
     p = subprocess.run([sys.executable, "-m", "auth", "add-user", "x", "--role", "boss", "--password-stdin"],
                        input=secret, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert p.returncode == 2 and "unknown role" in p.stderr and secret not in p.stdout + p.stderr
+
+
+def test_demo_accounts_if_demo_is_quiet_on_a_real_warehouse(env, capsys):
+    acc = ["--accounts", str(env["accounts"])]
+    code, out, err = run([*acc, "demo-accounts", "--db", str(env["db"]), "--if-demo"], capsys)
+    assert (code, out, err) == (0, "", "")
+    assert not AccountStore(env["accounts"], hasher=FAST).has_accounts()
+    demo = tiny_warehouse(env["tmp"] / "demo", dataset="demo")
+    code, out, _ = run([*acc, "demo-accounts", "--db", str(demo), "--if-demo"], capsys)
+    assert code == 0 and "nanwan-clerk" in out
