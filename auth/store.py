@@ -43,7 +43,8 @@ LOCK_AFTER = 5  # failures for one account name …
 LOCK_WINDOW = timedelta(minutes=15)  # … within this window …
 LOCK_FOR = timedelta(minutes=15)  # … lock it for this long
 DEFAULT_IDLE = timedelta(hours=8)
-TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often per session
+TOUCH_EVERY = timedelta(seconds=60)
+KEEP_SESSIONS = timedelta(days=30)  # last_seen_at is written at most this often per session
 MAX_NAME = 64
 DEMO_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 DEMO_PASSWORD_LENGTH = 14
@@ -566,6 +567,9 @@ class AccountStore:
                 con.execute("DELETE FROM lockouts WHERE name_key = ?", (key,))
                 if new_hash:
                     con.execute("UPDATE accounts SET password_hash = ? WHERE name = ?", (new_hash, row["name"]))
+                # forget sessions ended (or abandoned) more than KEEP_SESSIONS ago: the audit keeps the history
+                con.execute("DELETE FROM sessions WHERE coalesce(ended_at, last_seen_at) < ?",
+                            (_iso(t - KEEP_SESSIONS),))
                 con.execute("INSERT INTO sessions (token_sha256, name, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
                             (token_hash(token), row["name"], _iso(t), _iso(t)))
                 detail = {**(where or {}), **({"rehashed": True} if new_hash else {})}
@@ -638,10 +642,12 @@ class AccountStore:
             self._audit(con, t, row["name"], "sign_out", row["name"])
         return True
 
-    def open_sessions(self, name: str | None = None) -> list[dict]:
-        """Open sessions (no token, no hash): name, created_at, last_seen_at — for an admin view."""
-        sql = "SELECT name, created_at, last_seen_at FROM sessions WHERE ended_at IS NULL"
-        params: list[str] = []
+    def open_sessions(self, name: str | None = None, *, idle: timedelta | None = None,
+                      now: datetime | None = None) -> list[dict]:
+        """Open, not yet idle sessions (no token, no hash): name, created_at, last_seen_at — for an admin view."""
+        limit = idle if idle is not None else session_idle()
+        sql = "SELECT name, created_at, last_seen_at FROM sessions WHERE ended_at IS NULL AND last_seen_at >= ?"
+        params: list[str] = [_iso(_utc(now) - limit)]
         if name:
             sql += " AND name = ?"
             params.append(normalize_name(name))

@@ -508,3 +508,38 @@ def test_auth_imports_neither_streamlit_nor_kpi(tmp_path: Path):
             "'briefing', 'pages'))\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_open_sessions_and_old_sessions_are_forgotten(store: AccountStore):
+    _, t1 = store.sign_in("leader", PW, now=T0)
+    store.sign_in("nanwan", "nanwan password", now=T0)
+    assert [s["name"] for s in store.open_sessions(now=T0)] == ["leader", "nanwan"]
+    assert [s["name"] for s in store.open_sessions("leader", now=T0)] == ["leader"]
+    assert store.open_sessions(now=T0 + timedelta(hours=9)) == []  # idle ones are not open any more
+    store.sign_out(t1, now=T0)
+    store.sign_in("admin", "admin password 1", now=T0 + timedelta(days=31))
+    con = sqlite3.connect(store.path)
+    names = [r[0] for r in con.execute("SELECT name FROM sessions")]
+    con.close()
+    assert names == ["admin"]
+
+
+def test_two_processes_write_at_once(store: AccountStore):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys\n"
+            "from auth import AccountStore\n"
+            f"s = AccountStore({str(store.path)!r})\n"
+            "for i in range(60):\n"
+            "    s.record('proc', 'export', 'x', {'i': i})\n")
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    for i in range(60):
+        store.record("main", "export", "y", {"i": i})
+        store.viewer_for("nothing")
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    rows = store.audit_rows(action="export")
+    assert sum(r["actor"] == "proc" for r in rows) == 60 and sum(r["actor"] == "main" for r in rows) == 60
