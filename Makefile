@@ -26,6 +26,7 @@ demo: $(VENV)/.runtime-installed
 	$(PY) -m etl --db $(DB) demo
 
 run: $(VENV)/.runtime-installed $(DB)
+	$(PY) -m auth demo-accounts --db $(DB) --if-demo
 	GOV_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
@@ -47,6 +48,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/pages_bench.py $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/briefing_exports_bench.py --db $(DB)
+	$(PY) bench/auth_bench.py
 
 clean:
 	rm -rf build artifacts .pytest_cache
