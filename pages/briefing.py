@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import shlex
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ from briefing import exports, figures, model, render
 from briefing import pdf as briefing_pdf
 from kpi import calendar
 from kpi.calendar import Quarter
+from present.escape import markdown
 from present.format import fmt_quarter, join
 
 K_Q, K_SCOPE = "briefing_quarter", "briefing_scope"
@@ -55,7 +57,7 @@ communities = list(opts.communities["community"])
 def _stop_with(message: str) -> None:
     """The empty state, inside the canvas container so that presentation mode shows it too."""
     with st.container(key="briefing_canvas"):
-        ui.empty_state(message)
+        ui.empty_state(markdown(message))
     st.stop()
 
 
@@ -160,12 +162,12 @@ st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_su
 
 with st.expander(ui.tr("briefing.page.text"), expanded=False):
     st.text(b.meta.title(lang))
-    st.caption(b.meta.stamp(lang))
+    st.caption(markdown(b.meta.stamp(lang)))
     for sentence in b.narrative(lang):
         st.text(sentence.text)
 
 with st.expander(ui.tr("briefing.page.cli"), expanded=False):
     st.caption(ui.tr("briefing.page.cli_help"))
     st.code(ui.tr("briefing.page.cli_command", quarter=token,
-                  community=f" --community {community}" if community else "",
+                  community=f" --community {shlex.quote(community)}" if community else "",
                   lang_flag="" if lang == "zh" else " --lang en"), language="bash")

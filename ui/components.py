@@ -1,4 +1,8 @@
-"""Shared page parts: header, KPI cards, empty states, scorecard table, warnings list."""
+"""Shared page parts: header, KPI cards, empty states, scorecard table, warnings list.
+
+Data values (names from the ledgers, URL parameter values) reach markdown only through
+`present.escape.markdown`: they show as the characters they are, never as a link, image, heading or directive.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from present.format import (
     join,
     missing,
 )
+from present.escape import markdown
 from present.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
 from ui import data, theme
 from ui.filters import current_view, narrow_to_community, notes
@@ -63,7 +68,7 @@ def header(page_title: str, view: ViewState, choices: Choices, opts) -> None:
     scope = scope_words(view, choices)
     theme.page()
     st.header(page_title, anchor=False)
-    st.markdown(f"#### {scope}")
+    st.markdown(f"#### {markdown(scope)}")
     fresh = (t("header.freshness", lg, ts=fmt_timestamp(opts.last_load_at, lg)) if opts.last_load_at
              else t("header.freshness_unknown", lg))
     dates = t("header.dates", lg, start=fmt_date(view.start), end=fmt_date(view.end))
@@ -72,7 +77,7 @@ def header(page_title: str, view: ViewState, choices: Choices, opts) -> None:
         st.warning(t("header.demo", lg), icon=":material/science:")
     found = notes()
     if found:
-        items = "\n".join(f"- {t(n.key, lg, value=n.value)}" for n in found)
+        items = "\n".join(f"- {t(n.key, lg, value=markdown(n.value))}" for n in found)
         st.warning(f"{t('note.title', lg)}\n\n{items}", icon=":material/link:")
 
 
@@ -255,7 +260,7 @@ def warnings_list(warnings: pd.DataFrame, view: ViewState | None = None, limit: 
         badge = ":red-badge[" + t("warning.red", lg) + "]" if r["level"] == "red" else \
             ":orange-badge[" + t("warning.yellow", lg) + "]"
         direction = t("warning.up" if r["change"] > 0 else "warning.down", lg)
-        text = t("warning.line", lg, community=r["community"], kpi=kpi_name(k, lg), value=fmt_kpi(k, r["value"], lg),
+        text = t("warning.line", lg, community=markdown(r["community"]), kpi=kpi_name(k, lg), value=fmt_kpi(k, r["value"], lg),
                  baseline=fmt_kpi(k, r["baseline"], lg), direction=direction,
                  change=fmt_relative(abs(r["change"])).lstrip("+"))
         return f"{badge} {text}"
