@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 import shlex
 
 import streamlit as st
@@ -73,6 +74,12 @@ def _on_quarter() -> None:
 def _on_scope() -> None:
     c = st.session_state[K_SCOPE]
     ui.change(dataclasses.replace(view, communities=(c,) if c else (), compounds=(), pillars=()))
+
+
+def _shell_word(s: str) -> str:
+    """A community name as one word of the CLI command shown for copying: quoted unless plainly safe (names are
+    data: `$(…)`, `;` or a space must not act in the shell it is pasted into)."""
+    return s if re.fullmatch(r"[\w（）·.-]+", s) else shlex.quote(s)
 
 
 def _scope_label(c: str) -> str:
@@ -169,5 +176,5 @@ with st.expander(ui.tr("briefing.page.text"), expanded=False):
 with st.expander(ui.tr("briefing.page.cli"), expanded=False):
     st.caption(ui.tr("briefing.page.cli_help"))
     st.code(ui.tr("briefing.page.cli_command", quarter=token,
-                  community=f" --community {shlex.quote(community)}" if community else "",
+                  community=f" --community {_shell_word(community)}" if community else "",
                   lang_flag="" if lang == "zh" else " --lang en"), language="bash")
