@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -26,7 +27,7 @@ from present.format import (
     join,
     missing,
 )
-from present.escape import markdown
+from present.escape import cut, markdown
 from present.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
 from ui import data, theme
 from ui.filters import current_view, narrow_to_community, notes
@@ -40,10 +41,14 @@ GOOD, BAD, NEUTRAL = "green", "red", "gray"
 
 
 def scope_words(view: ViewState, choices: Choices) -> str:
-    """The active scope in words: 沌阳街道 · 南湾社区 · 东风凤凰城 · 2024年第一季度."""
+    """The active scope in words: 沌阳街道 · 南湾社区 · 东风凤凰城 · 2024年第一季度.
+
+    Plain text (escape it for markdown or charts); a very long name is cut with "…" (`present.escape.cut`)."""
     lg = view.lang
+    streets = list(dict.fromkeys(choices.streets.get(c, "") for c in view.communities if choices.streets.get(c)))
+    view = replace(view, communities=tuple(cut(c) for c in view.communities),
+                   compounds=tuple(cut(x) for x in view.compounds))
     if view.communities:
-        streets = list(dict.fromkeys(choices.streets.get(c, "") for c in view.communities if choices.streets.get(c)))
         if len(view.communities) <= 3:
             comm = join(view.communities, lg)
         else:
