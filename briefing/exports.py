@@ -38,6 +38,7 @@ from present.format import (
     xlsx_format,
 )
 from present.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
+from present.spreadsheet import header_footer_text, neutralise_workbook
 
 from . import figures as F
 from . import pdf as PDF
@@ -56,9 +57,13 @@ MIME = {
 CHART_BOTTOM = 6.95  # inches: where a slide's chart ends (the footer stamp is below)
 
 
+FILE_STEM_LIMIT = 80  # characters: 80 CJK characters are 240 bytes, under the usual 255-byte limit
+
+
 def file_name(b: Briefing, fmt: str, lang: str = "zh") -> str:
     stem = b.meta.file_stem(lang)
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", stem) + f".{fmt}"
+    # names are data: no path separators or shell-special characters, and a length a file system accepts
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", stem)[:FILE_STEM_LIMIT] + f".{fmt}"
 
 
 def parse_formats(s: str | Iterable[str] | None) -> list[str]:
@@ -440,8 +445,8 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
         ws["A2"] = m.stamp(lang)
         if m.demo:
             ws["A2"].font = demo_font
-        ws.oddHeader.center.text = m.title(lang)
-        ws.oddFooter.left.text = m.stamp(lang)[:250]
+        ws.oddHeader.center.text = header_footer_text(m.title(lang))[:250]
+        ws.oddFooter.left.text = header_footer_text(m.stamp(lang))[:250]
         ws.oddFooter.right.text = "&P / &N"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -610,6 +615,7 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
+    neutralise_workbook(wb)  # every text cell: a name such as =HYPERLINK(…) stays text
     wb.properties.title = m.title(lang)
     wb.properties.subject = m.stamp(lang)
     wb.properties.keywords = f"{m.scope.label(lang)}; {m.quarter.code}; {t('briefing.demo', lang) if m.demo else ''}"

@@ -13,7 +13,6 @@ and every number is formatted by `present.format`, as on the dashboard.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ import plotly.graph_objects as go
 
 from kpi.catalogue import CATALOGUE, scorecard_ids
 from present import charts as C
+from present import escape
 from present.format import (
     DASH,
     fmt_change,
@@ -56,8 +56,14 @@ LEVEL_COLORS = {"red": "#C5221F", "yellow": "#A66300"}  # text on white: darker 
 
 
 def esc(s: object) -> str:
-    """Data text inside plotly annotations (which read a little HTML)."""
-    return html.escape(str(s), quote=False)
+    """Text inside plotly annotations, tables and labels (which read a little HTML): `present.escape.chart`,
+    whole (wrapped elsewhere)."""
+    return escape.chart(s, limit=None)
+
+
+def name_label(s: object) -> str:
+    """A name from the data as a chart category: escaped and cut with "…" (`present.escape.chart`)."""
+    return escape.chart(s)
 
 
 # ---------------------------------------------------------------- text layout
@@ -308,7 +314,7 @@ def chart_trend(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     for pillar in dict.fromkeys(df["pillar"]):  # stacked by hand: the figure's barmode is "group"
         part = df[df["pillar"] == pillar].set_index("month").reindex(months)["activities"].fillna(0).tolist()
         fig.add_bar(
-            x=ticks, y=part, base=list(base), name=pillar_name(pillar, lang), offsetgroup=f"trend{cell.n}",
+            x=ticks, y=part, base=list(base), name=esc(pillar_name(pillar, lang)), offsetgroup=f"trend{cell.n}",
             marker=dict(color=C.color_for(pillar), opacity=[1.0 if c else 0.45 for c in current]),
             xaxis=cell.x, yaxis=cell.y, legend=cell.legend,
         )
@@ -388,7 +394,7 @@ def chart_scope(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
             f"({fmt_number(a, 0, lang)}{kpi_unit('activities', lang) if lang == 'zh' else ' act.'})"
             for v, a in zip(d["participants_per_100_households"], d["activities"], strict=True)
         ]
-        fig.add_bar(y=[esc(c) for c in d["compound"]], x=d["participants_per_100_households"].fillna(0).tolist(),
+        fig.add_bar(y=C.distinct_labels([name_label(c) for c in d["compound"]]), x=d["participants_per_100_households"].fillna(0).tolist(),
                     orientation="h", marker=dict(color=C.PILLAR_COLORS.get("社会治理", "#2F5D9E")), text=labels,
                     textposition="outside", cliponaxis=False, textfont=dict(size=cell.font - 1),
                     showlegend=False, xaxis=cell.x, yaxis=cell.y)
@@ -401,7 +407,7 @@ def chart_scope(fig: go.Figure, b: Briefing, lang: str, cell: Cell) -> str:
     scores = (d["score"] * 100).tolist()
     colors = [C.BAD_COLOR if r > 0 else ("#E3A21A" if w > 0 else C.PILLAR_COLORS.get("社会治理", "#2F5D9E"))
               for r, w in zip(d["red_warnings"], d["warnings"], strict=True)]
-    fig.add_bar(y=[esc(c) for c in d["community"]], x=[0 if missing(s) else s for s in scores], orientation="h",
+    fig.add_bar(y=C.distinct_labels([name_label(c) for c in d["community"]]), x=[0 if missing(s) else s for s in scores], orientation="h",
                 marker=dict(color=colors), text=[fmt_score(s) for s in d["score"]], textposition="inside",
                 insidetextanchor="end", cliponaxis=False, textfont=dict(size=cell.font, color="white"),
                 showlegend=False, xaxis=cell.x, yaxis=cell.y)
@@ -645,7 +651,7 @@ def scorecard_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[s
     sc = b.scorecard
     cols = [
         [DASH if missing(v) else str(int(v)) for v in sc["rank"]],
-        [str(c) for c in sc["community"]],
+        [escape.cut(c) for c in sc["community"]],
         [fmt_score(v) for v in sc["score"]],
         [f"{int(w)}" + (f"（{t('briefing.red', lang)}{int(r)}）" if lang == "zh" and r else
                         (f" ({int(r)} red)" if r else ""))
@@ -662,7 +668,7 @@ def compound_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[st
     head = [t("briefing.col_compound", lang), t("briefing.col_households", lang)]
     head += [kpi_name(k, lang) for k in COMPOUND_IDS]
     d = b.compounds
-    cols = [[str(c) for c in d["compound"]], [fmt_number(v, 0, lang) for v in d["households"]]]
+    cols = [[escape.cut(c) for c in d["compound"]], [fmt_number(v, 0, lang) for v in d["households"]]]
     for k in COMPOUND_IDS:
         cols.append([fmt_kpi(k, v, lang) for v in d[k]])
     return head, cols
@@ -673,7 +679,7 @@ def warning_table_rows(b: Briefing, lang: str) -> tuple[list[str], list[list[str
                                  "briefing.col_baseline", "briefing.col_change")]
     w = b.warnings
     cols = [
-        [t(f"briefing.{lv}", lang) for lv in w["level"]], [str(c) for c in w["community"]],
+        [t(f"briefing.{lv}", lang) for lv in w["level"]], [escape.cut(c) for c in w["community"]],
         [kpi_name(k, lang) for k in w["kpi_id"]],
         [fmt_kpi(k, v, lang, unit=True) for k, v in zip(w["kpi_id"], w["value"], strict=True)],
         [fmt_kpi(k, v, lang, unit=True) for k, v in zip(w["kpi_id"], w["baseline"], strict=True)],

@@ -23,39 +23,57 @@ from etl.loader import LoadReport, load_paths
 SHOW_REJECTS = 20
 EXIT_BUG = 3
 
+# What reaches the terminal is shown, never obeyed: a file name, sheet, header or cell value holding an escape
+# sequence (ESC [ 2 J clears the screen, OSC 8 writes links), a carriage return (overwrites the line) or a
+# bidirectional override is printed as its code (\x1b, \r, \u202e). Line feeds stay: messages span lines.
+_SHOWN_AS_CODE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
+_SHOWN_AS_CODE.update({c: f"\\u{c:04x}" for c in (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
+                                                    0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2066, 0x2067, 0x2068,
+                                                    0x2069, 0xFEFF)})
+
+
+def terminal_text(text: object) -> str:
+    """`text` safe to write to a terminal: control and invisible formatting characters as their codes."""
+    return str(text).translate(_SHOWN_AS_CODE)
+
+
+def _print(*parts: object, file=None, flush: bool = False) -> None:
+    """`print` for everything this command line writes (through `terminal_text`)."""
+    print(terminal_text(" ".join(str(p) for p in parts)), file=file if file is not None else sys.stdout, flush=flush)
+
 
 def _print_report(report: LoadReport, out=sys.stdout) -> None:
     for f in report.files:
         for msg in f.messages:
-            print(f"  {f.file_name}: {msg}", file=out)
+            _print(f"  {f.file_name}: {msg}", file=out)
     rejects = report.rejects
     total = sum(f.rows_rejected for f in report.files)
     if total:
-        print(f"\n拒收 {total} 行 / {total} row(s) rejected (前 {SHOW_REJECTS} 条 / first {SHOW_REJECTS}; "
+        _print(f"\n拒收 {total} 行 / {total} row(s) rejected (前 {SHOW_REJECTS} 条 / first {SHOW_REJECTS}; "
               "全部见仓库 rejects 表 / all in the rejects table):", file=out)
         for r in rejects[:SHOW_REJECTS]:
             where = f"{r.file_name}" + (f"［{r.sheet}］" if r.sheet else "")
-            print(f"  {where} 第{r.row_number}行 row {r.row_number} · {r.column_name} = {r.value!r}: {r.reason}", file=out)
+            _print(f"  {where} 第{r.row_number}行 row {r.row_number} · {r.column_name} = {r.value!r}: {r.reason}", file=out)
     refused = [f for f in report.files if f.status == "refused"]
     if refused:
-        print(f"\n整份拒收 {len(refused)} 个文件 / {len(refused)} file(s) refused, nothing of them was loaded:", file=out)
+        _print(f"\n整份拒收 {len(refused)} 个文件 / {len(refused)} file(s) refused, nothing of them was loaded:", file=out)
         for f in refused:
-            print(f"  {f.path}: {'；'.join(f.messages)}", file=out)
+            _print(f"  {f.path}: {'；'.join(f.messages)}", file=out)
 
 
 def _progress(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    _print(msg, file=sys.stderr, flush=True)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = load_paths([Path(p) for p in args.paths], args.db, progress=_progress)
     if not report.files:
-        print("没有找到可导入的文件 (.xlsx/.csv) / no ledger files found", file=sys.stderr)
+        _print("没有找到可导入的文件 (.xlsx/.csv) / no ledger files found", file=sys.stderr)
         return 2
     _print_report(report)
     loaded = sum(f.rows_loaded for f in report.files)
-    print(f"\n完成 / done: {len(report.files)} 个文件, 入库 {loaded} 行, "
+    _print(f"\n完成 / done: {len(report.files)} 个文件, 入库 {loaded} 行, "
           f"{time.perf_counter() - started:.1f}s → {args.db}")
     return report.exit_code
 
@@ -71,12 +89,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else None  # default: beside the warehouse (demo.ledger_dir)
         report = build_demo(Path(args.db), out_dir=out, progress=_progress, **kwargs)
     except NotADemoWarehouse as exc:
-        print(f"{exc}\n该仓库含真实数据，演示数据不会覆盖它；请用 --db 指定另一个文件 / "
+        _print(f"{exc}\n该仓库含真实数据，演示数据不会覆盖它；请用 --db 指定另一个文件 / "
               "this warehouse holds real data; pass --db to build the demo elsewhere", file=sys.stderr)
         return 2
     _print_report(report)
     loaded = sum(f.rows_loaded for f in report.files)
-    print(f"\n演示数据已生成 / demo warehouse built: 入库 {loaded} 行, "
+    _print(f"\n演示数据已生成 / demo warehouse built: 入库 {loaded} 行, "
           f"{time.perf_counter() - started:.1f}s → {args.db}")
     return report.exit_code
 
@@ -104,6 +122,7 @@ def _width(text: str) -> int:
 
 def _table(rows: list[list[str]], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
     """Rows aligned by display width; columns in `right` are right-aligned."""
+    rows = [[terminal_text(cell) for cell in r] for r in rows]  # widths of what is printed
     widths = [max(_width(r[j]) for r in rows) for j in range(len(rows[0]))]
     lines = []
     for r in rows:
@@ -141,22 +160,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     db = Path(args.db)
     if not db.exists():
-        print(f"仓库不存在 / warehouse not found: {db}", file=sys.stderr)
+        _print(f"仓库不存在 / warehouse not found: {db}", file=sys.stderr)
         return 2
     con = warehouse.open_read_only(db)
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        print(f"仓库 / warehouse: {db}")
-        print(f"数据集 / dataset: {DATASET_TEXT.get(meta.get('dataset') or '', '真实台账 real ledgers')}")
-        print(f"最近导入 / last load (北京时间 Beijing time, UTC+8): {_beijing(meta.get('last_load_at'))}")
-        print("\n表 / table")
+        _print(f"仓库 / warehouse: {db}")
+        _print(f"数据集 / dataset: {DATASET_TEXT.get(meta.get('dataset') or '', '真实台账 real ledgers')}")
+        _print(f"最近导入 / last load (北京时间 Beijing time, UTC+8): {_beijing(meta.get('last_load_at'))}")
+        _print("\n表 / table")
         counts = []
         for table in TABLES:
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             counts.append([table, f"{n:,}"])
         for line in _table([["表 table", "行数 rows"], *counts], right={1}):
-            print(line)
-        print("\n批次 / batches (北京时间 Beijing time, UTC+8):")
+            _print(line)
+        _print("\n批次 / batches (北京时间 Beijing time, UTC+8):")
         batches = con.execute(
             "SELECT loaded_at, file_name, sheet, kind, rows_read, rows_loaded, rows_rejected, status "
             "FROM load_batches ORDER BY loaded_at, file_name, sheet"
@@ -168,19 +187,19 @@ def cmd_status(args: argparse.Namespace) -> int:
                 rows.append([_beijing(r[0]), r[1], r[2] or "-", _kind_text(r[3]), f"{r[4]:,}", f"{r[5]:,}",
                              f"{r[6]:,}", STATUS_TEXT.get(r[7], r[7])])
             for line in _table(rows, right={4, 5, 6}):
-                print(line)
+                _print(line)
         else:
-            print("  （无 / none）")
+            _print("  （无 / none）")
         refused = _refusals(db, con)
         if refused:
-            print(f"\n整份拒收的文件 / refused files ({len(refused)}; 未写入仓库 / nothing of them is in the warehouse; "
+            _print(f"\n整份拒收的文件 / refused files ({len(refused)}; 未写入仓库 / nothing of them is in the warehouse; "
                   "北京时间 Beijing time):")
             rows = [["时间 at", "文件 file", "原因 reason"]]
             rows += [[_beijing(e["at"]), e["file_name"], e["message"]] for e in refused]
             for line in _table(rows):
-                print(line)
+                _print(line)
         rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
-        print(f"\n拒收记录 / rejects: {rejects}（每个台账最新版本的 / of the latest version of each ledger）")
+        _print(f"\n拒收记录 / rejects: {rejects}（每个台账最新版本的 / of the latest version of each ledger）")
     finally:
         con.close()
     return 0
@@ -234,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception:
         # A bug in our code, not a problem with the ledgers: the warehouse was not replaced.
-        traceback.print_exc()
-        print("\n程序内部错误（不是台账文件的问题），仓库未作任何改变；请把以上信息报告给维护者 / "
+        _print(traceback.format_exc().rstrip("\n"), file=sys.stderr)
+        _print("\n程序内部错误（不是台账文件的问题），仓库未作任何改变；请把以上信息报告给维护者 / "
               "internal error (a bug, not a problem with the ledgers); the warehouse was not changed. "
               "Please report the traceback above.", file=sys.stderr)
         return EXIT_BUG

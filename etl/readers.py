@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,16 +49,46 @@ class Sheet:
 # cleans every cell. Done on the raw bytes this costs a few milliseconds.
 _WHITESPACE_BYTES = ((b"\t", b" "), (b"\xe3\x80\x80", b" "))
 
+# Invisible characters are removed on read, so that 南\u200b湾社区 is 南湾社区 (one community, one filter
+# value, one URL) and no control character reaches a screen, a terminal or a workbook (openpyxl and
+# python-pptx refuse them): zero-width characters (U+200B–U+200D, U+2060, U+FEFF inside text), the
+# left-to-right / right-to-left marks and bidirectional embeddings, overrides and isolates (U+200E,
+# U+200F, U+202A–U+202E, U+2066–U+2069), C0 controls but tab (a space, above), line feed and carriage
+# return (cells may hold line breaks), DEL, and C1 controls (U+0080–U+009F).
+INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    + "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+    + "".join(chr(c) for c in range(0x7F, 0xA0))
+)
+_TEXT_TABLE = {**dict.fromkeys(map(ord, INVISIBLE)), ord("\t"): " ", 0x3000: " "}
+_CONTROL_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)) + b"\x7f"
+# In UTF-8 every other invisible character is a 2- or 3-byte sequence; one pattern per lead sequence keeps
+# each search a fast scan for a literal prefix (about 3 ms per MB in all, on text that holds none).
+_INVISIBLE_UTF8 = tuple(re.compile(p) for p in (
+    rb"\xe2\x80[\x8b-\x8f\xaa-\xae]",  # U+200B–U+200F, U+202A–U+202E
+    rb"\xe2\x81[\xa0\xa6-\xa9]",  # U+2060, U+2066–U+2069
+    rb"\xef\xbb\xbf",  # U+FEFF
+    rb"\xc2[\x80-\x9f]",  # C1 controls
+))
+
 
 def normalise_whitespace_bytes(data: bytes) -> bytes:
+    """UTF-8 text with tabs and ideographic spaces as spaces and the invisible characters (`INVISIBLE`) removed."""
     for old, new in _WHITESPACE_BYTES:
         if old in data:
             data = data.replace(old, new)
+    data = data.translate(None, _CONTROL_BYTES)
+    for pattern in _INVISIBLE_UTF8:
+        if pattern.search(data):
+            data = pattern.sub(b"", data)
     return data
 
 
 def normalise_whitespace(text: str) -> str:
-    return text.replace("\u3000", " ").replace("\t", " ")
+    """`normalise_whitespace_bytes` for a str (a cell of a workbook, the CSV preview)."""
+    if text.isprintable():  # the common case, checked in C: nothing to replace or remove
+        return text
+    return text.translate(_TEXT_TABLE)
 
 
 def cell_text(value: object) -> str:
@@ -189,7 +220,7 @@ def _read_csv(path: Path, content: bytes | None = None) -> tuple[str, list[Sheet
         with open(path, "rb") as fh:
             head = fh.read(256 * 1024)
     encoding = _preview_encoding(head)
-    text = head.decode(encoding, errors="ignore")
+    text = normalise_whitespace(head.decode(encoding, errors="ignore"))
     preview: list[list[str]] = []
     try:
         for rec in csv.reader(io.StringIO(text)):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
+import shlex
 
 import streamlit as st
 
@@ -22,6 +24,7 @@ from briefing import exports, figures, model, render
 from briefing import pdf as briefing_pdf
 from kpi import calendar
 from kpi.calendar import Quarter
+from present.escape import markdown
 from present.format import fmt_quarter, join
 
 K_Q, K_SCOPE = "briefing_quarter", "briefing_scope"
@@ -55,7 +58,7 @@ communities = list(opts.communities["community"])
 def _stop_with(message: str) -> None:
     """The empty state, inside the canvas container so that presentation mode shows it too."""
     with st.container(key="briefing_canvas"):
-        ui.empty_state(message)
+        ui.empty_state(markdown(message))
     st.stop()
 
 
@@ -71,6 +74,12 @@ def _on_quarter() -> None:
 def _on_scope() -> None:
     c = st.session_state[K_SCOPE]
     ui.change(dataclasses.replace(view, communities=(c,) if c else (), compounds=(), pillars=()))
+
+
+def _shell_word(s: str) -> str:
+    """A community name as one word of the CLI command shown for copying: quoted unless plainly safe (names are
+    data: `$(…)`, `;` or a space must not act in the shell it is pasted into)."""
+    return s if re.fullmatch(r"[\w（）·.-]+", s) else shlex.quote(s)
 
 
 def _scope_label(c: str) -> str:
@@ -160,12 +169,12 @@ st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_su
 
 with st.expander(ui.tr("briefing.page.text"), expanded=False):
     st.text(b.meta.title(lang))
-    st.caption(b.meta.stamp(lang))
+    st.caption(markdown(b.meta.stamp(lang)))
     for sentence in b.narrative(lang):
         st.text(sentence.text)
 
 with st.expander(ui.tr("briefing.page.cli"), expanded=False):
     st.caption(ui.tr("briefing.page.cli_help"))
     st.code(ui.tr("briefing.page.cli_command", quarter=token,
-                  community=f" --community {community}" if community else "",
+                  community=f" --community {_shell_word(community)}" if community else "",
                   lang_flag="" if lang == "zh" else " --lang en"), language="bash")

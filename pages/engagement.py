@@ -9,6 +9,7 @@ import kpi
 import ui
 from kpi import engagement, series
 from present import charts
+from present.escape import markdown
 from ui import drilldown as dd
 
 PAGE = "engagement"
@@ -46,7 +47,7 @@ with left:
     dd.chart(fig, "eng_types", PAGE, ("activity_type",), view)
 with right:
     st.markdown(f"**{ui.tr('eng.partners')}**")
-    st.caption(f"{scope} · {ui.tr('eng.partners.note')}")
+    st.caption(f"{markdown(scope)} · {ui.tr('eng.partners.note')}")
     partners = ui.query(engagement.partners, f)
     if partners.empty:
         ui.empty_state(ui.tr("empty.scope"))

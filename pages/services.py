@@ -9,6 +9,7 @@ import kpi
 import ui
 from kpi import services
 from present import charts
+from present.escape import markdown
 from ui import drilldown as dd
 
 PAGE = "services"
@@ -40,7 +41,7 @@ st.caption(ui.tr("svc.monthly.note"))
 
 # ---------------------------------------------------------------- by type
 st.subheader(ui.tr("svc.by_type"), anchor=False)
-st.caption(scope)
+st.caption(markdown(scope))
 summary = ui.query(services.service_summary, f)
 summary["kind"] = [ui.tr(f"svc.kind.{k}") for k in summary["kind"]]  # wording only
 if summary.empty:

@@ -12,6 +12,7 @@ import kpi
 import ui
 from kpi import series, volunteers
 from present import charts
+from present.escape import markdown
 from ui import drilldown as dd
 
 PAGE = "volunteers"
@@ -68,7 +69,7 @@ with left:
     dd.chart(fig, "vol_teams", PAGE, ("team",), view)
 with right:
     st.markdown(f"**{ui.tr('vol.team_table')}**")
-    st.caption(scope)
+    st.caption(markdown(scope))
     if teams.empty:
         ui.empty_state(ui.tr("empty.scope"))
     else:

@@ -7,6 +7,8 @@ Modules:
 - `present.charts`: the plotly template, fixed colours (pillars, case kinds, outcomes) and `render_*` functions
   (DataFrame in, `go.Figure` out).
 - `present.spreadsheet`: CSV / Excel bytes from a frame, with every text cell neutralised.
+- `present.escape`: the one escaping of data: `markdown(text)` for Streamlit markdown, `chart(text, limit)` for
+  plotly text (HTML entities, no `%{…}` placeholders, long names cut with "…").
 
 Nothing here imports Streamlit (a test imports this package with Streamlit made unimportable).
 """

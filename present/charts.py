@@ -9,6 +9,11 @@ No Streamlit here; show a figure with `st.plotly_chart(fig, theme=None, config=p
 - Sizes: readable in a 1280×720 screenshot (13 px text, 15 px titles).
 - Every axis has a title with its unit; an empty frame gives `empty_figure()`
   ("该范围内暂无数据").
+- Data is text, never markup: every name from the data (categories, legend
+  names, hovers, heat-map rows, the scope subtitle) goes through
+  `present.escape.chart` (HTML entities, no `%{…}` placeholders, long names cut
+  with "…"); names that only differ after the cut get " (2)", " (3)" so no two
+  bars merge.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from present import escape
 from present.format import fmt_month, fmt_quarter
 from present.labels import case_kind_name, kpi_label, kpi_name, pillar_name, t
 
@@ -122,7 +128,7 @@ def render_monthly_by_pillar(df: pd.DataFrame, metric: str = "activities", lang:
     fig = go.Figure()
     for pillar in dict.fromkeys(df["pillar"]):
         part = df[df["pillar"] == pillar].set_index("month").reindex(months)
-        name = pillar_name(pillar, lang)
+        name = escape.chart(pillar_name(pillar, lang))
         fig.add_bar(x=labels, y=part[metric].fillna(0).tolist(), name=name, marker_color=color_for(pillar),
                     hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>")
     fig.update_layout(barmode="stack", legend_title_text=t("legend.pillar", lang), showlegend=True)
@@ -148,7 +154,7 @@ def render_monthly_kpi(df: pd.DataFrame, kpi_ids: Sequence[str] | None = None, l
     series_key = "community" if "community" in df.columns else "kpi_id"
     for n, (key, part) in enumerate(df.groupby(series_key, sort=False)):
         part = part.sort_values("month")
-        name = kpi_name(key, lang) if series_key == "kpi_id" else str(key)
+        name = escape.chart(kpi_name(key, lang) if series_key == "kpi_id" else key)
         fig.add_scatter(x=[labels[m] for m in part["month"]], y=part["value"], name=name, mode="lines+markers",
                         line=dict(color=SEQUENCE[n % len(SEQUENCE)], width=2.5), connectgaps=False)
     fig.update_xaxes(title_text=t("axis.month", lang), type="category")
@@ -187,6 +193,11 @@ def _iso(v) -> str:
 
 
 def _label(v, lang: str | None, month: bool = False, none_label: str | None = None) -> str:
+    """A category / legend name as plotly text (escaped and cut: `present.escape.chart`)."""
+    return escape.chart(_words(v, lang, month, none_label))
+
+
+def _words(v, lang: str | None, month: bool = False, none_label: str | None = None) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return none_label if none_label is not None else t("value.none", lang)
     if month:
@@ -196,6 +207,18 @@ def _label(v, lang: str | None, month: bool = False, none_label: str | None = No
     if v in CASE_KIND_COLORS:
         return case_kind_name(v, lang)
     return str(v)
+
+
+def distinct_labels(labels: Sequence[str]) -> list[str]:
+    """Category labels made unique in order (" (2)", " (3)"): distinct names that read the same after the cut
+    must stay distinct bars / rows."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        n = seen.get(label, 0) + 1
+        seen[label] = n
+        out.append(label if n == 1 else f"{label} ({n})")
+    return out
 
 
 def palette(names: Sequence) -> dict:
@@ -216,12 +239,16 @@ def palette(names: Sequence) -> dict:
     return out
 
 
+SUBTITLE_LIMIT = 160
+
+
 def with_title(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
-    """Set a chart's title and (smaller, grey) subtitle — the scope and period in words."""
-    t_ = dict(text=title, x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
+    """Set a chart's title and (smaller, grey) subtitle — the scope and period in words (data: escaped, and cut at
+    `SUBTITLE_LIMIT` characters)."""
+    t_ = dict(text=escape.chart(title, limit=None), x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
               pad=dict(l=12, t=10))
     if subtitle:
-        t_["subtitle"] = dict(text=subtitle, font=dict(size=12, color=NEUTRAL_COLOR))
+        t_["subtitle"] = dict(text=escape.chart(subtitle, limit=SUBTITLE_LIMIT), font=dict(size=12, color=NEUTRAL_COLOR))
     fig.update_layout(title=t_, margin=dict(t=TITLE_MARGIN_TOP))
     return fig
 
@@ -254,15 +281,17 @@ def render_bars_line(df: pd.DataFrame, x: str, bars: Sequence[tuple[str, str]], 
         return _empty(lang, height)
     d = df.sort_values(x)
     is_month = x == "month"
-    xs = [_label(v, lang, month=is_month) for v in d[x]]
+    xs = distinct_labels([_label(v, lang, month=is_month) for v in d[x]])
     raw = [[_iso(v)] for v in d[x]]
     colors = list(bar_colors) if bar_colors else SEQUENCE
     fig = go.Figure()
     for n, (col, name) in enumerate(bars):
+        name = escape.chart(name)
         fig.add_bar(x=xs, y=d[col].astype("float64").tolist(), name=name, marker_color=colors[n % len(colors)],
                     customdata=raw, hovertemplate=f"{name}<br>%{{x}}: %{{y:,}}<extra></extra>")
     if line:
         col, name = line
+        name = escape.chart(name)
         fmt = "%{y:.1f}%" if line_percent else "%{y:,}"
         own_axis = bool(y2_title) and y2_title != y_title  # same unit as the bars: share their axis
         fig.add_scatter(x=xs, y=d[col].astype("float64").tolist(), name=name, mode="lines+markers",
@@ -335,7 +364,7 @@ def render_stack_pick(df: pd.DataFrame, x: str, color: str, value: str, *, lang:
     keys = list(order) if order else list(dict.fromkeys(df[color]))
     keys += [k for k in dict.fromkeys(df[color]) if k not in keys]
     colors = palette(keys)
-    xlabels = [_label(v, lang, month=is_month, none_label=none_label) for v in xs]
+    xlabels = distinct_labels([_label(v, lang, month=is_month, none_label=none_label) for v in xs])
     fig = go.Figure()
     sel = selected or {}
     for key in keys:
@@ -407,7 +436,7 @@ def render_rank_bar(df: pd.DataFrame, category: str, value: str, *, lang: str | 
     if df is None or df.empty or is_empty(df, [value]):
         return _empty(lang, height)
     d = df.sort_values(value, ascending=True, kind="stable")
-    names = [_label(v, lang, none_label=none_label) for v in d[category]]
+    names = distinct_labels([_label(v, lang, none_label=none_label) for v in d[category]])
     if color_by:
         pal = palette(list(dict.fromkeys(d[color_by])))
         marker = [pal[v] for v in d[color_by]]
@@ -528,20 +557,21 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
     xs = sorted(d[x].dropna().unique(), key=_sort_key)
     rows = list(dict.fromkeys(d["_row"]))
     is_date = bool(xs) and hasattr(xs[0], "isoformat")
-    xl = {v: (fmt_month(pd.Timestamp(v).date(), lang) if is_date and x == "month"
-              else _quarter_label(v, lang) if is_date else str(v)) for v in xs}
+    xl = {v: escape.chart(fmt_month(pd.Timestamp(v).date(), lang) if is_date and x == "month"
+                          else _quarter_label(v, lang) if is_date else v) for v in xs}
     repeated = pd.Series([r[1] for r in rows]).duplicated(keep=False).tolist()
     if y_label:
         text_of = dict(zip(d["_row"], d[y_label].astype(str), strict=False))
-        ylabels = [text_of[r] for r in rows]
+        ylabels = [escape.chart(text_of[r]) for r in rows]
     else:
-        ylabels = [f"{r[1]}（{r[0]}）" if rep and r[0] is not None else str(r[1]) for r, rep in zip(rows, repeated,
-                                                                                                    strict=True)]
+        ylabels = [f"{escape.chart(r[1])}（{escape.chart(r[0])}）" if rep and r[0] is not None else escape.chart(r[1])
+                   for r, rep in zip(rows, repeated, strict=True)]
+    ylabels = distinct_labels(ylabels)
     grid = d.pivot_table(index="_row", columns=x, values=z, aggfunc="first", dropna=False)
     zvals = grid.reindex(index=rows, columns=xs).to_numpy(dtype="float64")
     suffix = "%" if percent else ""
     text = [["" if pd.isna(v) else f"{v:,.{decimals}f}{suffix}" for v in row] for row in zvals]
-    xlabels = [xl[v] for v in xs]
+    xlabels = distinct_labels([xl[v] for v in xs])
     zmax = float(pd.Series(zvals.ravel()).max(skipna=True) or 0)
     if target is not None:
         top = max(zmax, target * 1.2)
@@ -602,7 +632,7 @@ def render_cohort(df: pd.DataFrame, *, lang: str | None = None, height: int | No
                          x_title=t("axis.cohort_offset", lang), y_title=t("axis.cohort", lang),
                          z_title=t("axis.retention", lang), percent=True, decimals=0, height=height)
     # columns in offset order (the labels are text: keep numeric order)
-    order = [t("chart.cohort_offset", lang, n=int(n)) for n in sorted(d["offset"].unique())]
+    order = [escape.chart(t("chart.cohort_offset", lang, n=int(n))) for n in sorted(d["offset"].unique())]
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(clickmode="event")
     return fig

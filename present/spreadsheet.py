@@ -8,7 +8,9 @@ dates and booleans are left alone (a negative number is not a formula).
 
 `to_csv` / `to_excel` are pure (DataFrame in, bytes out); `ui.downloads`
 draws the download buttons with them. Every text cell of every workbook and
-CSV the product writes goes through `neutralise_value`.
+CSV the product writes goes through `neutralise_value`: frames through
+`neutralise`, a workbook built cell by cell (the briefing's XLSX) through
+`neutralise_workbook` just before it is saved.
 """
 
 from __future__ import annotations
@@ -39,6 +41,25 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.map(neutralise_value, na_action="ignore")
     out.columns = [neutralise_value(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def neutralise_workbook(wb) -> None:
+    """Every text cell of every sheet of an openpyxl workbook through `neutralise_value`, in place (a value
+    that openpyxl would store as a formula becomes text)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str):
+                    safe = neutralise_value(v)
+                    if safe is not v:
+                        cell.value = safe
+
+
+def header_footer_text(s: str) -> str:
+    """Text for an Excel page header / footer: `&` starts a code there (`&P` page number, `&B` bold), so a
+    literal ampersand is written `&&`."""
+    return s.replace("&", "&&")
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from tests.ui_helpers import ROOT, all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
+from tests.ui_helpers import ROOT, all_text, app_env, assert_clean, header_scope, run_app, shown  # noqa: F401
 from present import charts
 from present.format import fmt_change, fmt_kpi, fmt_number, fmt_percent, fmt_period, fmt_timestamp
 from present.labels import LABELS, t
@@ -248,7 +248,7 @@ def test_junk_url_falls_back_with_a_visible_note():
     at = run_app({"period": "garbage", "community": "不存在社区", "start": "2024-13-45"})
     assert_clean(at)
     assert header_scope(at) == "沌阳街道 · 全部社区（6个） · 2026年第三季度"
-    notes = [w.value for w in at.warning if "链接中" in w.value]
+    notes = [shown(w.value) for w in at.warning if "链接中" in w.value]
     assert notes and "garbage" in notes[0] and "不存在社区" in notes[0] and "2024-13-45" in notes[0]
     assert at.query_params == {}  # the URL is cleaned
     at.run()  # the note stays until the user changes a filter

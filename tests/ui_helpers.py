@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -45,11 +46,25 @@ def run_app(query: dict | None = None, page: str | None = None):
     return at
 
 
+MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "warning", "info", "error", "success")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees its characters: backslash escapes (`present.escape.markdown`) removed."""
+    return _ESCAPED.sub(r"\1", markdown)
+
+
+def markdown_sources(at) -> list[str]:
+    """The markdown source of every element that reads markdown (escapes kept: what Streamlit parses)."""
+    return [str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind)]
+
+
 def texts(at) -> list[str]:
-    """Every text element's value in the app (main area and sidebar)."""
+    """Every text element's value in the app (main area and sidebar), as shown (escapes removed)."""
     out: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "text", "warning", "info", "error", "success"):
-        out += [str(e.value) for e in getattr(at, kind)]
+        out += [str(e.value) if kind == "text" else shown(str(e.value)) for e in getattr(at, kind)]
     return out
 
 
@@ -61,7 +76,7 @@ def header_scope(at) -> str:
     """The header's scope line (沌阳街道 · 南湾社区 · 2024年第一季度)."""
     lines = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
     assert lines, "no header scope line"
-    return lines[0][5:]
+    return shown(lines[0][5:])
 
 
 def assert_clean(at) -> None:

@@ -1,9 +1,14 @@
-"""Shared page parts: header, KPI cards, empty states, scorecard table, warnings list."""
+"""Shared page parts: header, KPI cards, empty states, scorecard table, warnings list.
+
+Data values (names from the ledgers, URL parameter values) reach markdown only through
+`present.escape.markdown`: they show as the characters they are, never as a link, image, heading or directive.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +27,7 @@ from present.format import (
     join,
     missing,
 )
+from present.escape import cut, markdown
 from present.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
 from ui import data, theme
 from ui.filters import current_view, narrow_to_community, notes
@@ -35,10 +41,14 @@ GOOD, BAD, NEUTRAL = "green", "red", "gray"
 
 
 def scope_words(view: ViewState, choices: Choices) -> str:
-    """The active scope in words: 沌阳街道 · 南湾社区 · 东风凤凰城 · 2024年第一季度."""
+    """The active scope in words: 沌阳街道 · 南湾社区 · 东风凤凰城 · 2024年第一季度.
+
+    Plain text (escape it for markdown or charts); a very long name is cut with "…" (`present.escape.cut`)."""
     lg = view.lang
+    streets = list(dict.fromkeys(choices.streets.get(c, "") for c in view.communities if choices.streets.get(c)))
+    view = replace(view, communities=tuple(cut(c) for c in view.communities),
+                   compounds=tuple(cut(x) for x in view.compounds))
     if view.communities:
-        streets = list(dict.fromkeys(choices.streets.get(c, "") for c in view.communities if choices.streets.get(c)))
         if len(view.communities) <= 3:
             comm = join(view.communities, lg)
         else:
@@ -63,7 +73,7 @@ def header(page_title: str, view: ViewState, choices: Choices, opts) -> None:
     scope = scope_words(view, choices)
     theme.page()
     st.header(page_title, anchor=False)
-    st.markdown(f"#### {scope}")
+    st.markdown(f"#### {markdown(scope)}")
     fresh = (t("header.freshness", lg, ts=fmt_timestamp(opts.last_load_at, lg)) if opts.last_load_at
              else t("header.freshness_unknown", lg))
     dates = t("header.dates", lg, start=fmt_date(view.start), end=fmt_date(view.end))
@@ -72,7 +82,7 @@ def header(page_title: str, view: ViewState, choices: Choices, opts) -> None:
         st.warning(t("header.demo", lg), icon=":material/science:")
     found = notes()
     if found:
-        items = "\n".join(f"- {t(n.key, lg, value=n.value)}" for n in found)
+        items = "\n".join(f"- {t(n.key, lg, value=markdown(n.value))}" for n in found)
         st.warning(f"{t('note.title', lg)}\n\n{items}", icon=":material/link:")
 
 
@@ -255,7 +265,7 @@ def warnings_list(warnings: pd.DataFrame, view: ViewState | None = None, limit: 
         badge = ":red-badge[" + t("warning.red", lg) + "]" if r["level"] == "red" else \
             ":orange-badge[" + t("warning.yellow", lg) + "]"
         direction = t("warning.up" if r["change"] > 0 else "warning.down", lg)
-        text = t("warning.line", lg, community=r["community"], kpi=kpi_name(k, lg), value=fmt_kpi(k, r["value"], lg),
+        text = t("warning.line", lg, community=markdown(r["community"]), kpi=kpi_name(k, lg), value=fmt_kpi(k, r["value"], lg),
                  baseline=fmt_kpi(k, r["baseline"], lg), direction=direction,
                  change=fmt_relative(abs(r["change"])).lstrip("+"))
         return f"{badge} {text}"

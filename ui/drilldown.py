@@ -13,6 +13,9 @@ there, one per PICK field) and splits it:
   shown as chips ("分类：停车管理 ✕") and applied to the page's detail rows
   with `narrow`. They are dropped when the filters change.
 
+Chip labels hold data and Streamlit button labels read markdown (even images): they go through
+`present.escape.markdown`.
+
 The selection logic is pure (`picked`, `split`, `global_view`, `narrow`,
 `valid_drill`) and tested without Streamlit; the Streamlit part is `chart`,
 `on_pick`, `chips` and `detail_table` (sortable, paged, with downloads of
@@ -32,6 +35,7 @@ import streamlit as st
 
 from kpi import calendar
 from present.charts import CONFIG
+from present.escape import markdown
 from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_period, join
 from present.labels import t
 from ui import filters
@@ -288,13 +292,13 @@ def chips(page: str, view: ViewState, *, names: Mapping[str, str],
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.markdown(f":gray[{t('dd.active', lg)}]")
         for f, v in items:
-            st.button(chip_label(f, v, lg, names, values), key=f"dd_chip_{page}_{f}", icon=":material/close:",
+            st.button(markdown(chip_label(f, v, lg, names, values)), key=f"dd_chip_{page}_{f}", icon=":material/close:",
                       on_click=clear_local, args=(page, f), help=t("dd.clear_one", lg))
         if len(items) > 1:
             st.button(t("dd.clear_all", lg), key=f"dd_chip_{page}_all", type="tertiary",
                       on_click=clear_local, args=(page,))
         if show_undo:
-            st.button(undo_label(undo, lg), key=f"dd_undo_{page}", icon=":material/undo:", on_click=undo_scope)
+            st.button(markdown(undo_label(undo, lg)), key=f"dd_undo_{page}", icon=":material/undo:", on_click=undo_scope)
     return drill
 
 

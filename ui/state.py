@@ -6,7 +6,7 @@ URL parameters (all optional; defaults are left out of the URL):
 |---|---|---|
 | `period` | `this_month`, `this_quarter`, `last_quarter`, `this_year`, `last_12_months`, a quarter `2024Q1`, or `custom` | `last_quarter` |
 | `start`, `end` | `YYYY-MM-DD`, with `period=custom` (both required; `start`+`end` alone also mean custom) | — |
-| `community` | community name, repeatable (`?community=A&community=B`; `A,B` also read) | all |
+| `community` | community name, repeatable (`?community=A&community=B`, the written form; a value that is not a known name is also read as a list `A,B`, so a name holding a comma round-trips) | all |
 | `compound` | compound name within the chosen communities, repeatable | all |
 | `pillar` | pillar name (联动联建, 居民自治, 志愿服务, 社会治理), repeatable | all |
 | `lang` | `zh`, `en` | `zh` |
@@ -17,7 +17,7 @@ adds a `Note` (label key + value) that the UI shows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -92,16 +92,22 @@ class ViewState:
         return cls(p.start, p.end, calendar.DEFAULT, lang=lang)
 
 
-def _values(params: Mapping[str, object], key: str) -> list[str]:
-    """All values of a parameter: repeated values and comma-separated ones, stripped, empty dropped."""
+def _values(params: Mapping[str, object], key: str, known: Collection[str] = ()) -> list[str]:
+    """All values of a parameter, in order, empty and repeated ones dropped.
+
+    A value is taken whole when it is a `known` name (so a name holding `,` or `，` round-trips: `to_query`
+    writes one parameter per name); any other value is read as a legacy comma-separated list (`A,B`, `A，B`).
+    """
     raw = params.get(key)
     if raw is None:
         return []
     items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
     out: list[str] = []
     for item in items:
-        for part in str(item).replace("，", ",").split(","):
-            part = part.strip()
+        item = str(item)
+        whole = item if item in known else item.strip() if item.strip() in known else None
+        parts = [whole] if whole is not None else [p.strip() for p in item.replace("，", ",").split(",")]
+        for part in parts:
             if part and part not in out:
                 out.append(part)
     return out
@@ -179,12 +185,12 @@ def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewSta
 
     # scope
     communities: list[str] = []
-    for c in _values(params, "community"):
+    for c in _values(params, "community", set(choices.communities)):
         if c in choices.communities:
             communities.append(c)
         else:
             notes.append(Note("note.community_unknown", c))
-    wanted_compounds = _values(params, "compound")
+    wanted_compounds = _values(params, "compound", {x for xs in choices.compounds_of.values() for x in xs})
     if wanted_compounds and not communities:
         # a compound alone names its community
         communities = [c for c in choices.communities if set(choices.compounds_of.get(c, ())) & set(wanted_compounds)]
@@ -196,7 +202,7 @@ def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewSta
         else:
             notes.append(Note("note.compound_unknown", x))
     pillars: list[str] = []
-    for p in _values(params, "pillar"):
+    for p in _values(params, "pillar", set(choices.pillars)):
         if p in choices.pillars:
             pillars.append(p)
         else:
