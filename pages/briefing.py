@@ -161,7 +161,10 @@ icons = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "pptx": 
          "xlsx": ":material/table:"}
 for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=True):
     col.download_button(
-        ui.tr(f"briefing.page.{fmt}"), data=_exporter(fmt), file_name=exports.file_name(b, fmt, lang),
+        ui.tr(f"briefing.page.{fmt}"),
+        data=ui.downloads.recorded(_exporter(fmt), "export", "briefing",
+                                   {"format": fmt, "quarter": token, "community": community, "lang": lang}),
+        file_name=exports.file_name(b, fmt, lang),
         mime=exports.MIME[fmt], key=f"briefing_dl_{fmt}", icon=icons[fmt], on_click="ignore", width="stretch",
         disabled=(fmt in exports.NEEDS_BROWSER and not has_browser) or (fmt == "pdf" and not has_pdf_font),
     )

@@ -34,6 +34,23 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory):
     return report, db, folder / "ledgers"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The account store every app test uses ($GOV_ACCOUNTS): one account per role (tests.ui_helpers.ACCOUNTS),
+    so AppTest sessions and test servers can sign in."""
+    from tests.ui_helpers import create_test_accounts
+
+    path = tmp_path_factory.mktemp("accounts") / "accounts.sqlite"
+    create_test_accounts(path)
+    saved = os.environ.get("GOV_ACCOUNTS")
+    os.environ["GOV_ACCOUNTS"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("GOV_ACCOUNTS", None)
+    else:
+        os.environ["GOV_ACCOUNTS"] = saved
+
+
 @pytest.fixture(scope="session")
 def demo_db(demo_build) -> Path:
     """The default demo warehouse (read-only for tests: a test that writes must copy it first)."""

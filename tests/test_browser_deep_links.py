@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.ui_helpers import signed_in_context
+
 from tests.ui_helpers import CHROMIUM_ARGS, streamlit_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -36,7 +38,7 @@ LINKS = [
 def test_ten_simultaneous_deep_links_on_a_fresh_server(browser, demo_db):
     assert len(LINKS) == 10
     with streamlit_server(demo_db) as url:
-        contexts = [browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN") for _ in LINKS]
+        contexts = [signed_in_context(browser, url, viewport={"width": 1280, "height": 800}) for _ in LINKS]
         pages = [c.new_page() for c in contexts]
         for page, (path, _) in zip(pages, LINKS, strict=True):
             page.goto(url + path, wait_until="commit")  # do not wait: all ten first runs overlap

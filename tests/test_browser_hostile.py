@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.ui_helpers import signed_in_context
+
 from tests import hostile
 from tests.ui_helpers import free_port, streamlit_server
 
@@ -63,7 +65,7 @@ def _query(**params) -> str:
 
 
 def _open(browser, url: str, port: int, ready: str):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    ctx = signed_in_context(browser, url)
     page = ctx.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if f":{port}/" in r.url else None)

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from tests.ui_helpers import signed_in_context
+
 from tests.ui_helpers import ROOT
 
 pytestmark = pytest.mark.browser
@@ -31,8 +33,8 @@ ROWS = re.compile(r"第 \d+–\d+ 条，共 (\d+) 条")
 
 
 @pytest.fixture()
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN", accept_downloads=True)
+def page(browser, server):
+    ctx = signed_in_context(browser, server, accept_downloads=True)
     yield ctx.new_page()
     ctx.close()
 

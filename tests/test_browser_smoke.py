@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.ui_helpers import signed_in_context
+
 from tests.ui_helpers import ROOT
 from tests.conftest import TARGETS
 
@@ -26,9 +28,8 @@ WAIT_MS = 60_000
 
 
 
-def new_page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
-    return ctx.new_page()
+def new_page(browser, url: str):
+    return signed_in_context(browser, url).new_page()
 
 
 def settle(page) -> None:
@@ -48,7 +49,7 @@ def test_first_views_on_a_fresh_server(browser, server):
     """The very first sessions — several at once, one a deep link to another page — render without errors."""
     ARTIFACTS.mkdir(exist_ok=True)
     urls = [f"{server}/", f"{server}/?community={quote('南湾社区')}&period=2024Q1", f"{server}/kpi_catalogue?lang=en"]
-    pages = [new_page(browser) for _ in urls]
+    pages = [new_page(browser, server) for _ in urls]
     for page, url in zip(pages, urls, strict=True):
         page.goto(url, wait_until="commit")  # do not wait: the first script runs overlap
     first, linked, catalogue = pages
@@ -82,7 +83,7 @@ def test_first_views_on_a_fresh_server(browser, server):
 
 
 def test_copied_link_reproduces_the_view_and_carries_across_pages(browser, server):
-    page = new_page(browser)
+    page = new_page(browser, server)
     page.goto(f"{server}/?period=2024Q1&community={quote('南湾社区')}&compound={quote('东风凤凰城')}")
     settle(page)
     assert scope_line(page) == "沌阳街道 · 南湾社区 · 东风凤凰城 · 2024年第一季度"
@@ -106,7 +107,7 @@ def test_scorecard_row_narrows_to_that_community(browser, server, demo_db):
         order = scorecard.scorecard(con, kpi.Filters(date(2024, 1, 1), date(2024, 3, 31)), targets=TARGETS)["community"].tolist()
     finally:
         con.close()
-    page = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()
+    page = signed_in_context(browser, server, viewport={"width": 1280, "height": 1600}).new_page()
     page.goto(f"{server}/?period=2024Q1")
     settle(page)
     grid = page.locator('[data-testid="stDataFrame"]').first

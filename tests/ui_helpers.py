@@ -33,11 +33,57 @@ def app_env(gov_db_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return gov_db_env
 
 
-def run_app(query: dict | None = None, page: str | None = None):
-    """A fresh session of app.py (AppTest), optionally opened with URL parameters and switched to a page."""
+# ---------------------------------------------------------------------- accounts (see conftest.accounts)
+
+TEST_PASSWORD = "测试用密码-仅限测试-2024"
+ACCOUNTS = {  # role → (account name, community)
+    "admin": ("admin", None),
+    "leader": ("leader", None),
+    "community": ("nanwan", "南湾社区"),
+    "clerk": ("nanwan-clerk", "南湾社区"),
+}
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def create_test_accounts(path: Path) -> None:
+    """One account per role in the store at `path`, all with TEST_PASSWORD."""
+    from auth import AccountStore
+
+    store = AccountStore(path)
+    for role, (name, community) in ACCOUNTS.items():
+        store.add_account(name, role, TEST_PASSWORD, community=community, display=f"测试{name}")
+
+
+def token_for(role: str = "leader", fresh: bool = False) -> str:
+    """A session token of the test account with `role` in $GOV_ACCOUNTS (signed in once per test session,
+    unless `fresh`: a test that signs out needs its own)."""
+    from auth import AccountStore
+
+    path = os.environ["GOV_ACCOUNTS"]
+    key = (path, role)
+    if fresh or key not in _TOKENS:
+        _, token = AccountStore(path).sign_in(ACCOUNTS[role][0], TEST_PASSWORD)
+        if fresh:
+            return token
+        _TOKENS[key] = token
+    return _TOKENS[key]
+
+
+def signed_in_context(browser, url: str, role: str = "leader", **kwargs):
+    """A browser context holding the session cookie of the test account with `role`."""
+    ctx = browser.new_context(**{"viewport": {"width": 1280, "height": 720}, "locale": "zh-CN", **kwargs})
+    ctx.add_cookies([{"name": "gov_session", "value": token_for(role), "url": url}])
+    return ctx
+
+
+def run_app(query: dict | None = None, page: str | None = None, role: str | None = "leader"):
+    """A fresh session of app.py (AppTest), signed in as the test account with `role` (None: signed out),
+    optionally opened with URL parameters and switched to a page."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if role is not None:
+        at.session_state["_auth_token"] = token_for(role)
     if query:
         at.query_params.update(query)
     at.run()

@@ -1,7 +1,9 @@
-"""The app: every run's common steps (scope, navigation, sidebar, header) and the page list.
+"""The app: every run's common steps (sign-in, scope, navigation, sidebar, header) and the page list.
 
-`app.py` calls `run()`. Every run: read the scope options → adopt the URL →
-`st.navigation(PAGES)` → sidebar filters → header → the page.
+`app.py` calls `run()`. Every run: the sign-in gate (`ui.session`: nothing of
+the data before it) → read the viewer's scope options → adopt the URL →
+`st.navigation(PAGES the viewer's role may open)` → sidebar filters and the
+account box → header → the page.
 
 Deep links on a fresh server (why `ensure_app` exists)
 ------------------------------------------------------
@@ -35,7 +37,8 @@ import streamlit as st
 import kpi
 from kpi import calendar
 from kpi.targets import TargetsError
-from present.labels import t
+from present.labels import DEFAULT_LANG, LANGS, t
+from ui import session
 from ui.components import header as draw_header
 from ui.components import page_title_for_tab
 from ui.data import db_path, query, warehouse_exists
@@ -56,6 +59,9 @@ PAGES = (
     ("pages/volunteers.py", "page.volunteers", ":material/volunteer_activism:"),
     ("pages/briefing.py", "page.briefing", ":material/description:"),
     ("pages/kpi_catalogue.py", "page.kpi_catalogue", ":material/menu_book:"),
+)
+ADMIN_PAGES = (
+    ("pages/audit.py", "page.audit", ":material/policy:"),
 )
 
 _CHOICES = "_ui_choices"
@@ -98,8 +104,33 @@ def _header(page_title: str, view: ViewState) -> None:
     draw_header(page_title, view, ch, st.session_state[_SCOPE])
 
 
+def _pages(viewer, lang: str) -> list:
+    listed = PAGES + (ADMIN_PAGES if viewer is not None and viewer.is_admin else ())
+    return [
+        st.Page(file, title=t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
+        for file, key, icon in listed
+        if (ROOT / file).exists()
+    ]
+
+
+def _url_lang() -> str:
+    raw = st.query_params.get("lang")
+    return raw if raw in LANGS else DEFAULT_LANG
+
+
+def _account_box(viewer, lang: str) -> None:
+    """Who is signed in, what they may see, and 退出登录 (sidebar, under the filters)."""
+    sb = st.sidebar
+    sb.divider()
+    sb.caption(t("auth.signed_in_as", lang, name=viewer.display or viewer.name, role=t(f"role.{viewer.role}", lang)))
+    if viewer.communities is not None:
+        sb.caption(t("auth.scope_one", lang, community="、".join(viewer.communities)))
+    sb.button(t("auth.sign_out", lang), on_click=session.sign_out, icon=":material/logout:", width="stretch",
+              key="auth_sign_out")
+
+
 def run() -> None:
-    """One run of the dashboard (app.py): navigation, sidebar, header, then the page."""
+    """One run of the dashboard (app.py): sign-in gate, navigation, sidebar, header, then the page."""
     _RUN.active = True
     try:
         st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide",
@@ -107,14 +138,17 @@ def run() -> None:
         if not warehouse_exists():
             _missing_warehouse()
             return
+        viewer = session.current_viewer()
+        if viewer is None:
+            # every page stays addressable (the URL and its filters survive the sign-in), none is run
+            st.navigation(_pages(None, _url_lang()), position="hidden")
+            session.sign_in_screen(_url_lang())
+            return
+        session.write_pending_cookie()
         lang = _start()
-        pages = [
-            st.Page(file, title=t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
-            for file, key, icon in PAGES
-            if (ROOT / file).exists()
-        ]
-        page = st.navigation(pages)
+        page = st.navigation(_pages(viewer, lang))
         view = render(choices())
+        _account_box(viewer, view.lang)
         _header(page.title, view)
         try:
             page.run()
