@@ -69,7 +69,7 @@ def _connection(path: str, version: str):  # noqa: ARG001 - version is part of t
     # DuckDB reuses an already open database instance for the same path, so
     # while the old connection is open, "opening" the replaced file would give
     # the old data: close it first. A query still running on it in another
-    # session fails with "connection already closed" and is retried (`_cached`).
+    # session fails with "connection already closed" and is retried (`on_current_version`).
     with _LOCK:
         old = _OPEN.pop(path, None)
         if old is not None:
@@ -92,6 +92,25 @@ def _resolve(name: str):
     return obj
 
 
+RETRIES = 3
+
+
+def on_current_version(read, path: str, version: str):
+    """`read(con)` on the warehouse's connection, surviving a publish: when a load replaces the file while
+    this runs, the old connection is closed under it (DuckDB then raises ConnectionException, "No open result
+    set" and the like); the read runs again on the new version. An error while the version stays the same is
+    a real error and is raised."""
+    for attempt in range(RETRIES):
+        try:
+            return read(_connection(path, version))
+        except duckdb.Error:
+            current = data_version(path)
+            if current == version or attempt == RETRIES - 1:
+                raise
+            version = current
+    raise AssertionError("unreachable")
+
+
 def _takes_targets(fn) -> bool:
     try:
         return "targets" in inspect.signature(fn).parameters
@@ -105,11 +124,7 @@ def _cached(name: str, path: str, version: str, targets_token: str, args: tuple,
     kw = dict(kwargs)
     if "targets" not in kw and _takes_targets(fn):
         kw["targets"] = _targets(targets_token)
-    try:
-        return fn(_connection(path, version), *args, **kw)
-    except duckdb.ConnectionException:
-        # the file was replaced while this ran and its connection was closed: once more on the new file
-        return fn(_connection(path, data_version(path)), *args, **kw)
+    return on_current_version(lambda con: fn(con, *args, **kw), path, version)
 
 
 def query(fn, *args, **kwargs):
@@ -142,10 +157,8 @@ def targets():
 def _briefing(quarter: str, community: str | None, path: str, version: str, targets_token: str):
     from briefing import model
 
-    try:
-        return model.build(_connection(path, version), quarter, community, targets=_targets(targets_token))
-    except duckdb.ConnectionException:
-        return model.build(_connection(path, data_version(path)), quarter, community, targets=_targets(targets_token))
+    targets = _targets(targets_token)
+    return on_current_version(lambda con: model.build(con, quarter, community, targets=targets), path, version)
 
 
 def briefing(quarter: str, community: str | None):
