@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'query (ms, × ref)':34s}{head}{'predicate cost':>16s}")
     worst = 0.0
     for name, fn in queries.items():
-        times = {k: median_seconds(lambda f=f: fn(f), args.repeat) for k, f in variants.items()}
+        times = {k: median_seconds(lambda f=f, fn=fn: fn(f), args.repeat) for k, f in variants.items()}
         worst = max(worst, *times.values())
         cells = "".join(f"{t * 1e3:8.1f} {t / t_ref:6.1f}×" for t in times.values())
         extra = times["chosen+allowed"] / times["chosen"] - 1

@@ -27,7 +27,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import kpi
 from etl.contract import PILLARS
 from kpi import disputes, engagement, engine, issues, safety, scope, scorecard, series, services, volunteers
 from kpi.catalogue import headline_ids, scorecard_ids
