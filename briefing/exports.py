@@ -383,7 +383,7 @@ def pptx_bytes(b: Briefing, lang: str = "zh") -> bytes:
         if r is not None:
             _numbers(s, 7.8, 4.6, 5.1, 1.8, [
                 (t("briefing.col_score", lang), fmt_score(r["score"])),
-                (t("briefing.col_rank", lang), f"{DASH if missing(r['rank']) else int(r['rank'])} / {len(b.scorecard)}"),
+                (t("briefing.col_rank", lang), f"{DASH if missing(r['rank']) else int(r['rank'])} / {b.communities_ranked}"),
                 (t("briefing.col_warnings", lang), str(int(r["warnings"]))),
             ], size=13)
     else:

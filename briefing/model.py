@@ -5,6 +5,11 @@ the briefing shows (comparisons, pillar splits, trends, scorecard, warnings,
 compounds) once; the narrative, the figures and the four exports only read the
 `Briefing` they are given, so all products of one briefing show the same
 numbers.
+
+The viewer's scope: `build(..., allowed=("南湾社区",))` (as `kpi.Filters.allowed`)
+builds only briefings of an allowed community, every number through kpi/ with
+that scope; its scorecard holds only that community, ranked among the whole
+street by `kpi.scorecard.standing` (rank and street average, no other name).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from kpi import scorecard as _scorecard
 from kpi import series as _series
 from kpi.calendar import Quarter, add_months
 from kpi.filters import Filters
+from kpi.scorecard import Standing
 from kpi.targets import Targets
 from present.format import fmt_quarter, fmt_timestamp, missing
 from present.labels import t
@@ -40,7 +46,8 @@ _EVIDENCE_IDS = (
 
 
 class BriefingError(ValueError):
-    """A briefing that cannot be made (unknown quarter / community, no data). Message in zh / en."""
+    """A briefing that cannot be made (unknown quarter / community, outside the viewer's scope, no data).
+    Message in zh / en; `code` is 'quarter' | 'community' | 'scope' | 'no_data'."""
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         super().__init__(f"{zh} / {en}")
@@ -197,10 +204,17 @@ class Briefing:
     trend: pd.DataFrame  # series.monthly_by_pillar over the trailing months
     issues: pd.DataFrame  # quarter (code), start, end, kpi_id, value over the last quarters
     volunteers: pd.DataFrame  # series.monthly: month, kpi_id, value
-    scorecard: pd.DataFrame  # scorecard.evaluate(...).table for the whole street
+    scorecard: pd.DataFrame  # scorecard.evaluate(...).table for the whole street (restricted viewer: own row,
+    #                          its rank among the street from `standing`)
     warnings: pd.DataFrame  # fired warnings in scope (community scope: that community's)
     compounds: pd.DataFrame  # community scope: compound, households, <COMPOUND_IDS>; else empty
+    standing: Standing | None = None  # restricted viewer: the community's rank and the street's average score
     _narrative: dict[str, list] = field(default_factory=dict, repr=False)
+
+    @property
+    def communities_ranked(self) -> int:
+        """The N of "rank k of N": the street's communities (also when the scorecard shows only one)."""
+        return self.standing.communities_ranked if self.standing is not None else len(self.scorecard)
 
     # -- lookups -------------------------------------------------------
     def row(self, kpi_id: str) -> pd.Series:
@@ -244,16 +258,24 @@ def build(
     community: str | None = None,
     *,
     targets: Targets,
+    allowed: tuple[str, ...] | None = None,
     now: dt.datetime | None = None,
 ) -> Briefing:
     """Ask the KPI layer for every number of one briefing.
 
-    Raises BriefingError with code 'quarter' (malformed), 'community' (not in
-    the register) or 'no_data' (quarter outside the data, or nothing recorded
-    in scope).
+    `allowed`: the communities the viewer may see (None = all, as `kpi.Filters.allowed`).
+    A restricted viewer gets only the briefing of an allowed community; its
+    scorecard and warnings hold only that community, with its rank among the
+    street's communities (`kpi.scorecard.standing`).
+
+    Raises BriefingError with code 'quarter' (malformed), 'scope' (a community
+    outside `allowed`, or the whole street for a viewer who may not see every
+    community), 'community' (not in the register) or 'no_data' (quarter
+    outside the data, or nothing recorded in scope).
     """
     q = parse_quarter(quarter)
-    opts = kpi.scope_options(con)
+    allowed = check_scope(con, community, allowed)
+    opts = kpi.scope_options(con, allowed)
     scope, comms = resolve_scope(opts, community)
     no_data = BriefingError(
         "no_data",
@@ -265,7 +287,7 @@ def build(
     if opts.min_date is None or q.end < opts.min_date or q.start > opts.max_date:
         raise no_data
 
-    f = Filters(q.start, q.end, communities=comms)
+    f = Filters(q.start, q.end, communities=comms, allowed=allowed)
     kpis = kpi.compare(con, f, targets=targets)
     evidence = kpis[kpis["kpi_id"].isin(_EVIDENCE_IDS)]["current"].fillna(0)
     if not (evidence != 0).any():
@@ -295,10 +317,14 @@ def build(
     iss.insert(2, "end", [quarters[i].end for i in iss["period"]])
     issues = iss.drop(columns="period")
 
-    ev = _scorecard.evaluate(con, Filters(q.start, q.end), targets=targets)
-    warnings = ev.warnings
+    ev = _scorecard.evaluate(con, Filters(q.start, q.end, allowed=allowed), targets=targets)
+    table, warnings, standing = ev.table, ev.warnings, None
     if scope.community:
         warnings = warnings[warnings["community"] == scope.community].reset_index(drop=True)
+    if allowed is not None:  # a restricted viewer: its own row, ranked among the whole street
+        standing = _scorecard.standing(con, f, targets, scope.community)
+        table = table[table["community"] == scope.community].reset_index(drop=True)
+        table["rank"] = pd.Series([standing.rank] * len(table), dtype="float64")
 
     if scope.community:
         rows = []
@@ -316,7 +342,39 @@ def build(
         last_load_at=opts.last_load_at, dataset=opts.dataset, data_version=opts.data_version,
         targets_version=targets.version,
         generated_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
-        communities=int(len(street_count)) if len(street_count) else int(len(opts.communities)),
+        communities=standing.communities_ranked if standing is not None else
+        int(len(street_count)) if len(street_count) else int(len(opts.communities)),
     )
     return Briefing(meta, f, kpis, headline, pillars.reset_index(drop=True), trend, issues, volunteers,
-                    ev.table, warnings, compounds)
+                    table, warnings, compounds, standing)
+
+
+def check_scope(con, community: str | None, allowed) -> tuple[str, ...] | None:
+    """The viewer's scope as `Filters.allowed` (None when it covers every community of the register).
+
+    Raises BriefingError('scope') for a community outside it — before looking the community up, so the
+    answer says nothing about which other communities exist — and for the whole street when the viewer may
+    not see every community: a product titled for the whole street must never be one community's, so the
+    caller chooses the community (the UI defaults to the viewer's own).
+    """
+    if allowed is None:
+        return None
+    allowed = Filters(dt.date.min, dt.date.min, allowed=allowed).allowed  # normalised; a bare string refused
+    mine = "、".join(allowed) or "—"
+    community = (community or "").strip() or None
+    if community is not None and community not in allowed:
+        raise BriefingError(
+            "scope",
+            f"您的账号只能查看以下社区的简报：{mine}",
+            f"your account can only see the briefings of: {', '.join(allowed) or '—'}",
+        )
+    everyone = set(kpi.scope_options(con).communities["community"])
+    if everyone <= set(allowed):
+        return None
+    if community is None:
+        raise BriefingError(
+            "scope",
+            f"您的账号不能查看全街道简报，请选择社区：{mine}",
+            f"your account cannot see the whole-street briefing; choose a community: {', '.join(allowed) or '—'}",
+        )
+    return allowed

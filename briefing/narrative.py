@@ -224,7 +224,7 @@ def _scorecard(b, lang: str) -> Sentence | None:
         if r is None or missing(r["score"]):
             return None
         s = B._fact("scorecard", "score", "score", r["score"], fmt_score(r["score"]), b.meta.scope.community)
-        n = B.number("scorecard", "communities", "count", len(b.scorecard), 0)
+        n = B.number("scorecard", "communities", "count", b.communities_ranked, 0)
         k = B.number("scorecard", "rank", "rank", r["rank"], 0, b.meta.scope.community)
         w = B.number("scorecard", "warnings", "warnings", r["warnings"], 0, b.meta.scope.community)
         if zh:

@@ -19,12 +19,38 @@ Catalogue (`kpi.catalogue`)
 Calendar (`kpi.calendar`): months, `Quarter`, `Period` (previous / year earlier), period presets.
 
 Scope (`kpi.filters`, `kpi.scope`)
-    `Filters(start, end, communities=(), compounds=(), pillars=())`.
-    `scope_options(con) -> ScopeOptions` (communities[community, street,
+    `Filters(start, end, communities=(), compounds=(), pillars=(), allowed=None)`.
+    `scope_options(con, allowed=None) -> ScopeOptions` (communities[community, street,
     households], compounds[community, compound, households], `compounds_of(c)`,
     pillars present, min_date, max_date, last_load_at = max load_batches.loaded_at
     of successful loads as stored, dataset = meta 'dataset' or None, data_version =
     meta 'data_version', the version the last load gave the warehouse).
+
+The viewer's scope (`Filters.allowed`)
+    `allowed` is the communities the viewer may see: None = all, a tuple = only
+    these, `()` = none. It is independent of the chosen `communities`: every
+    query reads the chosen communities (or all) *that are also allowed*; an
+    empty intersection reads nothing, never everything. `f.restricted_to(c)`
+    returns a copy narrowed to `c` (intersected with an `allowed` already set);
+    `with_period`, `previous_period` and `year_earlier` keep it. Every function
+    in this package enforces it in SQL (`kpi._sql.allowed_scope`, added by
+    `fact_scope` / `community_scope`; the registers in `kpi.scope`): rows,
+    names and figures of other communities never reach a result, whatever
+    the other filters say (tests/test_kpi_scope_enforced.py proves it for
+    every public query against a warehouse holding only the allowed
+    community). `scope_options(con, allowed)` lists only the allowed
+    communities, their compounds and their pillars; its dates, load time and
+    versions (and `scope.data_starts`, which the scorecard's baseline uses)
+    describe the warehouse and are the same for every viewer, so a
+    community's numbers do not depend on who looks. A volunteer's hours at
+    another community's service activity count for the volunteer's own
+    community only (`services.teams`).
+    The one exception: `scorecard.standing(con, filters, targets, community)
+    -> Standing(community, street, score, rank, communities_ranked,
+    street_average_score)` ranks an allowed community among every community
+    of its street (computed server-side) and returns only its own score and
+    rank and the street's average score (ScopeError for a community outside
+    `allowed`).
 
 Values (`kpi.engine`)
     `values(con, filters, ids=None, by=None, targets=None) -> DataFrame`
@@ -65,6 +91,8 @@ Scorecard (`kpi.scorecard`; rules in kpi/scorecard.py's docstring)
     `warnings(con, filters, targets)` → community, kpi_id, value, baseline,
         change, level ('yellow' | 'red').
     `evaluate(con, filters, targets)` → both (and a long `detail`) in one pass.
+    All three hold only allowed communities, ranked among those rows;
+    `standing(con, filters, targets, community)` gives the street-wide rank.
 
 Conventions
 -----------
@@ -76,6 +104,7 @@ Conventions
   pillar (issues → 居民自治; disputes, safety → 社会治理; volunteers and
   便民服务人次 → 志愿服务) is out of scope (None) when pillars are selected
   without its pillar; case and volunteer rows are not otherwise filtered.
+- Scope rule: every query is within `Filters.allowed` (above).
 - Compound rule: activities and cases by their compound column (rows without
   a compound drop out); households from the selected compounds; volunteer
   KPIs cover the communities that contain a selected compound.

@@ -3,6 +3,11 @@
 Every value reaches DuckDB as a named bound parameter (``$name``); the SQL text
 only varies by *which* predicates are present (e.g. no community predicate
 when no community is selected), never by the values themselves.
+
+The viewer's scope (`Filters.allowed`) is one more predicate, `allowed_scope`,
+added by `fact_scope` and `community_scope` (and used directly wherever a query
+reads the community or compound register or volunteers): with `allowed` set,
+no row of another community can reach a result, whatever the chosen filters.
 """
 
 from __future__ import annotations
@@ -69,9 +74,21 @@ def periods_cte(q: Sql, periods: Sequence[Period], previous: Sequence[Period] | 
     return "periods AS (SELECT " + ", ".join(cols) + ")"
 
 
+def allowed_scope(q: Sql, f: Filters, column: str) -> str:
+    """Predicate restricting a community column to the viewer's scope (`Filters.allowed`); TRUE when unset.
+
+    An empty `allowed` gives a predicate no row satisfies (never "all").
+    """
+    if f.allowed is None:
+        return "TRUE"
+    return f"list_contains({q.p('allowed', list(f.allowed))}::VARCHAR[], {column})"
+
+
 def fact_scope(q: Sql, f: Filters, alias: str, *, pillar: bool = False) -> str:
-    """Predicate restricting a fact table (activities, cases) to the scope."""
+    """Predicate restricting a fact table (activities, cases) to the scope (and the viewer's `allowed`)."""
     parts = []
+    if f.allowed is not None:
+        parts.append(allowed_scope(q, f, f"{alias}.community"))
     if f.communities:
         parts.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], {alias}.community)")
     if f.compounds:
@@ -85,9 +102,12 @@ def community_scope(q: Sql, f: Filters, column: str) -> str:
     """Predicate restricting a community column to the scope's communities.
 
     With a compound filter these are the (selected) communities that contain at
-    least one selected compound according to the compound register.
+    least one selected compound according to the compound register. Always
+    within the viewer's `allowed` communities.
     """
     parts = []
+    if f.allowed is not None:
+        parts.append(allowed_scope(q, f, column))
     if f.communities:
         parts.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], {column})")
     if f.compounds:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import Sql, allowed_scope, fact_scope, group_cols, periods_cte, ratio
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -105,7 +105,7 @@ def compound_month(con, filters: Filters) -> pd.DataFrame:
 
     q = Sql()
     months = [s.replace(day=1) for s, _ in month_periods(filters)]
-    where = []
+    where = [allowed_scope(q, filters, "x.community")]
     if filters.communities:
         where.append(f"list_contains({q.p('communities', list(filters.communities))}::VARCHAR[], x.community)")
     if filters.compounds:
@@ -113,7 +113,7 @@ def compound_month(con, filters: Filters) -> pd.DataFrame:
     sql = f"""
         WITH m AS (SELECT unnest({q.p("months", months)}::DATE[]) AS month),
         x AS (SELECT x.community, x.name AS compound, x.households FROM compounds x
-              WHERE {" AND ".join(where) or "TRUE"}),
+              WHERE {" AND ".join(where)}),
         a AS (
             SELECT a.community, a.compound, date_trunc('month', a.date)::DATE AS month,
                    count(*) AS activities, sum(a.participants) AS participants

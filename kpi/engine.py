@@ -244,7 +244,7 @@ def compare(
     periods = [(filters.start, filters.end), (prev.start, prev.end), (year.start, year.end)]
     df = compute(con, filters, periods, ids, by, targets)
     keys = ["community", "kpi_id"] if by else ["kpi_id"]
-    wide = df.pivot(index=keys, columns="period", values="value")
+    wide = df.pivot(index=keys, columns="period", values="value").reindex(columns=range(3))  # all 3 if empty
     wide.columns = ["current", "previous", "year_ago"]
     order = df[df["period"] == 0][keys]
     out = order.merge(wide.reset_index(), on=keys, how="left")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
 from kpi.calendar import Period
+
+
+def _names(value, field: str) -> tuple[str, ...]:
+    """A tuple of distinct names, in order; a bare string is refused (it would read as its characters)."""
+    if isinstance(value, str | bytes):
+        raise TypeError(f"Filters.{field} must be a tuple of names, not the string {value!r}")
+    return tuple(dict.fromkeys(str(v) for v in value))
 
 
 @dataclass(frozen=True)
@@ -14,6 +22,11 @@ class Filters:
 
     Empty tuples mean "no restriction" (all communities, compounds, pillars).
     Compound names are matched within the chosen communities.
+
+    `allowed` is the viewer's scope, independent of the chosen `communities`:
+    None = every community; a tuple = only these (an empty tuple = none). Every
+    query in `kpi/` reads only rows of the chosen communities (or all) that are
+    also allowed; an empty intersection reads nothing, never "all".
     """
 
     start: date
@@ -21,10 +34,15 @@ class Filters:
     communities: tuple[str, ...] = ()
     compounds: tuple[str, ...] = ()
     pillars: tuple[str, ...] = ()
+    allowed: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError(f"period end {self.end} is before start {self.start}")
+        for name in ("communities", "compounds", "pillars"):
+            object.__setattr__(self, name, _names(getattr(self, name), name))
+        if self.allowed is not None:
+            object.__setattr__(self, "allowed", _names(self.allowed, "allowed"))
 
     @property
     def period(self) -> Period:
@@ -33,6 +51,21 @@ class Filters:
     @property
     def days(self) -> int:
         return self.period.days
+
+    @property
+    def restricted(self) -> bool:
+        """True when the viewer may not see every community (`allowed` is set)."""
+        return self.allowed is not None
+
+    def restricted_to(self, allowed: Iterable[str] | None) -> Filters:
+        """A copy whose viewer may see only `allowed` (None = no new restriction); intersected with an
+        `allowed` already set, so a scope can only narrow."""
+        if allowed is None:
+            return self
+        new = _names(allowed, "allowed")
+        if self.allowed is not None:
+            new = tuple(c for c in new if c in self.allowed)
+        return replace(self, allowed=new)
 
     def with_period(self, start: date | Period, end: date | None = None) -> Filters:
         if isinstance(start, Period):

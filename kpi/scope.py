@@ -10,6 +10,12 @@ Scope rules (the same for every KPI):
 - Communities "in scope" (the rows of a by-community result, the scorecard's
   rows): the selected communities from the community register, or — with a
   compound filter — those of them that contain a selected compound.
+- The viewer's scope (`Filters.allowed`, None = all): every rule above applies
+  within the allowed communities only; chosen communities outside it select
+  nothing. `scope_options(con, allowed)` lists only allowed communities, their
+  compounds and the pillars present in their activities; the data's date range,
+  load time and versions describe the warehouse (the street's ledgers), so they
+  are the same for every viewer, as is `data_starts`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from etl.contract import PILLARS
-from kpi._sql import Sql
+from kpi._sql import Sql, allowed_scope
 from kpi.filters import Filters
 
 
@@ -28,9 +34,9 @@ from kpi.filters import Filters
 class ScopeOptions:
     communities: pd.DataFrame  # community, street, households (register order: street, name)
     compounds: pd.DataFrame  # community, compound, households
-    pillars: tuple[str, ...]  # pillars present in activities, contract order first
-    min_date: date | None  # earliest date in activities / cases / volunteer hours / redemptions
-    max_date: date | None  # latest such date
+    pillars: tuple[str, ...]  # pillars present in (allowed communities') activities, contract order first
+    min_date: date | None  # earliest date in activities / cases / volunteer hours / redemptions (warehouse-wide)
+    max_date: date | None  # latest such date (warehouse-wide)
     last_load_at: datetime | None  # max loaded_at of successful loads (loaded, loaded_with_rejects)
     dataset: str | None  # meta 'dataset' ('demo' for demo data), None when unset
     data_version: str | None = None  # meta 'data_version': changes with every load that changed the data
@@ -39,16 +45,22 @@ class ScopeOptions:
         return self.compounds.loc[self.compounds["community"] == community, "compound"].tolist()
 
 
-def scope_options(con) -> ScopeOptions:
+def scope_options(con, allowed: tuple[str, ...] | None = None) -> ScopeOptions:
+    """What the viewer may filter by. `allowed` (as `Filters.allowed`; None = every community) restricts the
+    communities, compounds and pillars listed; dates, load time, dataset and data version are warehouse-wide."""
+    f = Filters(date.min, date.min, allowed=allowed)
     cur = con.cursor()
     try:
-        communities = cur.execute(
-            "SELECT name AS community, street, households FROM communities ORDER BY street, name"
-        ).df()
-        compounds = cur.execute(
-            "SELECT community, name AS compound, households FROM compounds ORDER BY community, name"
-        ).df()
-        present = [r[0] for r in cur.execute("SELECT DISTINCT pillar FROM activities").fetchall()]
+        q = Sql()
+        communities = q.run(cur, "SELECT name AS community, street, households FROM communities "
+                                 f"WHERE {allowed_scope(q, f, 'name')} ORDER BY street, name")
+        q = Sql()
+        compounds = q.run(cur, "SELECT community, name AS compound, households FROM compounds "
+                               f"WHERE {allowed_scope(q, f, 'community')} ORDER BY community, name")
+        q = Sql()
+        present = [r[0] for r in cur.execute(
+            f"SELECT DISTINCT pillar FROM activities WHERE {allowed_scope(q, f, 'community')}", q.params
+        ).fetchall()]
         pillars = tuple(p for p in PILLARS if p in present) + tuple(sorted(p for p in present if p not in PILLARS))
         lo, hi = cur.execute(
             """SELECT min(lo), max(hi) FROM (
@@ -67,7 +79,7 @@ def scope_options(con) -> ScopeOptions:
 
 
 def households(cur, f: Filters) -> pd.DataFrame:
-    """The communities in scope with their households in scope: columns community, households.
+    """The communities in scope (within `f.allowed`) with their households in scope: columns community, households.
 
     Without a compound filter: the community register; with one: the sum of the
     selected compounds' households per community (communities without a
@@ -75,7 +87,8 @@ def households(cur, f: Filters) -> pd.DataFrame:
     """
     q = Sql()
     if f.compounds:
-        where = [f"list_contains({q.p('compounds', list(f.compounds))}::VARCHAR[], name)"]
+        where = [f"list_contains({q.p('compounds', list(f.compounds))}::VARCHAR[], name)",
+                 allowed_scope(q, f, "community")]
         if f.communities:
             where.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], community)")
         sql = (
@@ -83,15 +96,19 @@ def households(cur, f: Filters) -> pd.DataFrame:
             + " AND ".join(where) + " GROUP BY community ORDER BY community"
         )
     else:
-        where = "TRUE"
+        where = [allowed_scope(q, f, "name")]
         if f.communities:
-            where = f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], name)"
-        sql = f"SELECT name AS community, households::BIGINT AS households FROM communities WHERE {where} ORDER BY name"
+            where.append(f"list_contains({q.p('communities', list(f.communities))}::VARCHAR[], name)")
+        sql = ("SELECT name AS community, households::BIGINT AS households FROM communities WHERE "
+               + " AND ".join(where) + " ORDER BY name")
     return q.run(cur, sql)
 
 
 def data_starts(con) -> dict[str, date | None]:
-    """First date of data per KPI source (catalogue `KPI.source`), over the whole warehouse."""
+    """First date of data per KPI source (catalogue `KPI.source`), over the whole warehouse.
+
+    Deliberately not restricted by a viewer's scope: it says when the street's ledgers begin (the scorecard
+    counts baseline periods from there), so a community's scores are the same whoever looks at them."""
     cur = con.cursor()
     try:
         (act,) = cur.execute("SELECT min(date) FROM activities").fetchone()

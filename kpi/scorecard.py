@@ -22,6 +22,14 @@ For every community in scope and every scorecard KPI (catalogue `scorecard=True`
 - change: (value − baseline) ÷ baseline (None when the baseline is 0 or None).
   Warning level by the bad direction (down for higher-is-better, up for
   lower-is-better): 'red' when 50% or more worse, 'yellow' when 30% or more.
+
+Scope: `evaluate` / `scorecard` / `warnings` contain only communities the
+viewer may see (`Filters.allowed`), ranked among those rows. The one view
+across that boundary is `standing(con, filters, targets, community)`: one
+allowed community's score and its rank among all communities of its street,
+with the street's average score, never another community's name or figure.
+(With two communities in a street, the average and the own score determine
+the other's score; the issue accepts the average and rank as shown.)
 """
 
 from __future__ import annotations
@@ -43,6 +51,22 @@ BASELINE_PERIODS = 4
 YELLOW = 0.30
 RED = 0.50
 _EPS = 1e-9
+
+
+class ScopeError(PermissionError):
+    """A community outside the viewer's scope (`Filters.allowed`) was asked for."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One community's place in its street: no other community's name or figure."""
+
+    community: str
+    street: str
+    score: float | None  # the community's governance score (as in the scorecard), None without one
+    rank: int | None  # 1 = best among the street's communities (ties share the best rank), None without a score
+    communities_ranked: int  # communities of the street in the scorecard (the N of "rank k of N")
+    street_average_score: float | None  # mean governance score over the street's communities with one
 
 
 @dataclass(frozen=True)
@@ -174,3 +198,33 @@ def scorecard(con, filters: Filters, targets: Targets) -> pd.DataFrame:
 def warnings(con, filters: Filters, targets: Targets) -> pd.DataFrame:
     """Fired warnings: columns community, kpi_id, value, baseline, change, level ('red' first, then 'yellow')."""
     return evaluate(con, filters, targets).warnings
+
+
+def standing(con, filters: Filters, targets: Targets, community: str) -> Standing:
+    """`community`'s score, its rank among every community of its street and the street's average score.
+
+    Computed server-side from the scorecard of the street's communities for the filters' period and pillars
+    (chosen communities, compounds and `allowed` do not narrow the ranking); the result carries only the
+    viewer's own community. Raises ScopeError when `filters.allowed` does not include `community`, and
+    KeyError when the community is not in the register.
+    """
+    if filters.allowed is not None and community not in filters.allowed:
+        raise ScopeError(f"community {community!r} is outside the viewer's scope")
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT street FROM communities WHERE name = $c", {"c": community}).fetchone()
+        if row is None:
+            raise KeyError(community)
+        street = row[0]
+        members = tuple(r[0] for r in cur.execute(
+            "SELECT name FROM communities WHERE street IS NOT DISTINCT FROM $s ORDER BY name", {"s": street}
+        ).fetchall())
+    finally:
+        cur.close()
+    table = evaluate(con, Filters(filters.start, filters.end, communities=members, pillars=filters.pillars),
+                     targets).table
+    mine = table[table["community"] == community]
+    score_ = None if mine.empty or pd.isna(mine["score"].iloc[0]) else float(mine["score"].iloc[0])
+    rank = None if mine.empty or pd.isna(mine["rank"].iloc[0]) else int(mine["rank"].iloc[0])
+    avg = table["score"].mean()
+    return Standing(community, street, score_, rank, int(len(table)), None if pd.isna(avg) else float(avg))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte
+from kpi._sql import Sql, allowed_scope, fact_scope, group_cols, periods_cte
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -129,14 +129,21 @@ def providers(con, filters: Filters) -> pd.DataFrame:
 def teams(con, filters: Filters) -> pd.DataFrame:
     """Who delivers the services — volunteer teams (服务队): columns team (None = no team), kind, activity_type,
     volunteers (distinct people, a count only), records, hours. From the volunteer service records linked
-    (by activity id) to the service activities in scope. Sorted by hours (descending)."""
+    (by activity id) to the service activities in scope. Sorted by hours (descending).
+
+    With a viewer's scope (`Filters.allowed`), only records of volunteers registered in an allowed community
+    count: a visiting volunteer's team and hours are their own community's data."""
     q = Sql()
+    own = ""
+    if filters.allowed is not None:
+        own = f"WHERE {allowed_scope(q, filters, 'v.community')}"
     sql = f"""
         WITH {_service_rows(q, filters)}
         SELECT nullif(trim(v.team), '') AS team, s.kind, s.activity_type,
                count(DISTINCT h.volunteer_id) AS volunteers, count(*) AS records, sum(h.hours) AS hours
         FROM s JOIN volunteer_hours h ON h.activity_id = s.activity_id
         LEFT JOIN volunteers v ON v.volunteer_id = h.volunteer_id
+        {own}
         GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, activity_type"""
     return q.run_on(con, sql)
 
