@@ -49,6 +49,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/briefing_exports_bench.py --db $(DB)
 	$(PY) bench/auth_bench.py
+	$(PY) bench/scope_bench.py $(DB)
 
 clean:
 	rm -rf build artifacts .pytest_cache

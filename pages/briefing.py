@@ -51,8 +51,11 @@ else:
 codes = [q.code for q in quarters]
 if token and token not in codes:
     codes = sorted({*codes, token}, reverse=True)  # e.g. a linked quarter without data: the page says so below
-community = view.communities[0] if len(view.communities) == 1 else None
-communities = list(opts.communities["community"])
+communities = list(opts.communities["community"])  # the viewer's communities only
+restricted = view.allowed is not None
+# a viewer of one community gets that community's briefing: the whole street is not theirs to see
+community = view.communities[0] if len(view.communities) == 1 else (communities[0] if restricted and communities
+                                                                    else None)
 
 
 def _stop_with(message: str) -> None:
@@ -90,10 +93,11 @@ def _scope_label(c: str) -> str:
 if not present:
     st.session_state[K_Q] = token
     st.session_state[K_SCOPE] = community or WHOLE
+    scopes = communities if restricted else [WHOLE, *communities]
     c1, c2, c3 = st.columns([1, 1.4, 1], vertical_alignment="bottom")
     c1.selectbox(ui.tr("briefing.quarter"), codes, key=K_Q, format_func=lambda c: fmt_quarter(c, lang),
                  on_change=_on_quarter)
-    c2.selectbox(ui.tr("briefing.scope"), [WHOLE, *communities], key=K_SCOPE, format_func=_scope_label,
+    c2.selectbox(ui.tr("briefing.scope"), scopes, key=K_SCOPE, format_func=_scope_label,
                  on_change=_on_scope)
     q = ui.query_string(view)
     c3.link_button(ui.tr("briefing.page.present"), "briefing" + (q + "&" if q else "?") + "embed=true&present=1",
@@ -112,7 +116,7 @@ if not present:
 
 # ---------------------------------------------------------------- the canvas
 try:
-    b = ui.briefing(token, community)
+    b = ui.briefing(token, community, view.allowed)
 except model.BriefingError as e:
     _stop_with(e.message(lang))
 
@@ -121,7 +125,7 @@ with st.container(key="briefing_canvas"):
     if render.available():
         try:
             with st.spinner(ui.tr("briefing.product")):
-                png = ui.briefing_canvas(token, community, lang)
+                png = ui.briefing_canvas(token, community, view.allowed, lang)
             st.image(png, width="stretch", output_format="PNG")
             shown = True
         except Exception:  # noqa: BLE001 - the browser failed: log it, show the interactive figure instead

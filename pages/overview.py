@@ -8,6 +8,8 @@ import kpi
 import ui
 from kpi import scorecard, series
 from present import charts
+from present.escape import markdown
+from present.format import fmt_score
 
 view = ui.view()
 lg = view.lang
@@ -34,6 +36,11 @@ st.plotly_chart(charts.render_monthly_by_pillar(monthly, measure, lg), theme=Non
 ev = ui.query(scorecard.evaluate, view.filters)
 st.subheader(ui.tr("overview.scorecard"), anchor=False, help=ui.tr("overview.scorecard.help"))
 ui.scorecard_table(ev.table)
+if view.allowed is not None and len(view.allowed) == 1:  # a community's viewer: its place, no other names
+    place = ui.query(scorecard.standing, view.filters, community=view.allowed[0])
+    st.caption(ui.tr("overview.standing", score=fmt_score(place.score), street=markdown(place.street),
+                     n=place.communities_ranked, rank=place.rank or "—",
+                     average=fmt_score(place.street_average_score)))
 tg = ui.targets()
 if tg.path:
     st.caption(ui.tr("overview.targets_version", version=tg.version, updated=tg.updated or "—"))

@@ -114,6 +114,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "note.date_order": ("结束日期早于开始日期，改用上季度", "end date before start date; using last quarter"),
     "note.date_range": ("日期“{value}”超出可选范围，改用上季度", "date “{value}” is out of range; using last quarter"),
     "note.community_unknown": ("社区“{value}”不存在，已忽略", "community “{value}” does not exist; ignored"),
+    "note.community_out_of_scope": (
+        "社区“{value}”不在您的查看范围内，已显示本社区",
+        "community “{value}” is outside what you may see; showing your own community",
+    ),
+    "overview.standing": (
+        "本社区综合得分 {score}，在{street}{n}个社区中排名第 {rank}；街道平均得分 {average}。",
+        "Your community's governance score is {score}, ranked {rank} of {n} in {street}; the street average is "
+        "{average}.",
+    ),
     "note.compound_unknown": ("小区“{value}”不在所选社区中，已忽略", "compound “{value}” is not in the chosen communities; ignored"),
     "note.pillar_unknown": ("板块“{value}”不存在，已忽略", "pillar “{value}” does not exist; ignored"),
     "note.lang_unknown": ("语言“{value}”无法识别，改用中文", "language “{value}” not recognised; using Chinese"),

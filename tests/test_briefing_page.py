@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import chromium_path
-from tests.ui_helpers import CHROMIUM_ARGS, ROOT, all_text, app_env, assert_clean, run_app, streamlit_server  # noqa: F401
+from tests.ui_helpers import signed_in_context, CHROMIUM_ARGS, ROOT, all_text, app_env, assert_clean, run_app, streamlit_server  # noqa: F401
 
 PAGE = "pages/briefing.py"
 ARTIFACTS = ROOT / "artifacts"
@@ -113,8 +113,8 @@ def test_presentation_mode_in_a_real_browser(demo_db):
     with streamlit_server(demo_db) as url, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
-                                       accept_downloads=True).new_page()
+            page = signed_in_context(browser, url, viewport={"width": 1920, "height": 1080},
+                                     accept_downloads=True).new_page()
             # normal mode: the page, its controls, and a PDF export through the browser
             page.goto(f"{url}/briefing?{query}")
             page.wait_for_selector(".st-key-briefing_canvas img", timeout=90_000)

@@ -154,25 +154,29 @@ def targets():
 # ---------------------------------------------------------------------- the quarterly briefing
 
 @st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
-def _briefing(quarter: str, community: str | None, path: str, version: str, targets_token: str):
+def _briefing(quarter: str, community: str | None, allowed: tuple[str, ...] | None, path: str, version: str,
+              targets_token: str):
     from briefing import model
 
     targets = _targets(targets_token)
-    return on_current_version(lambda con: model.build(con, quarter, community, targets=targets), path, version)
+    return on_current_version(lambda con: model.build(con, quarter, community, targets=targets, allowed=allowed),
+                              path, version)
 
 
-def briefing(quarter: str, community: str | None):
-    """`briefing.model.build` for a quarter and scope, cached by data and targets version (BriefingError passes)."""
-    return _briefing(quarter, community, str(db_path()), version(), targets_version())
+def briefing(quarter: str, community: str | None, allowed: tuple[str, ...] | None):
+    """`briefing.model.build` for a quarter and scope within the viewer's `allowed` communities, cached by data
+    and targets version (BriefingError passes, e.g. code 'scope' for a community outside `allowed`)."""
+    return _briefing(quarter, community, allowed, str(db_path()), version(), targets_version())
 
 
 @st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
-def _briefing_canvas(quarter: str, community: str | None, lang: str, path: str, version: str, targets_token: str):
+def _briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str, path: str,
+                     version: str, targets_token: str):
     from briefing import exports
 
-    return exports.png_bytes(_briefing(quarter, community, path, version, targets_token), lang)
+    return exports.png_bytes(_briefing(quarter, community, allowed, path, version, targets_token), lang)
 
 
-def briefing_canvas(quarter: str, community: str | None, lang: str) -> bytes:
+def briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
     """The briefing's 1920×1080 canvas as PNG (needs Chromium: `briefing.render.available()`), cached."""
-    return _briefing_canvas(quarter, community, lang, str(db_path()), version(), targets_version())
+    return _briefing_canvas(quarter, community, allowed, lang, str(db_path()), version(), targets_version())

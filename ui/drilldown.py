@@ -40,7 +40,7 @@ from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, f
 from present.labels import t
 from ui import filters
 from ui.components import empty_state
-from ui.downloads import download_buttons
+from ui import downloads
 from ui.state import ViewState
 
 GLOBAL_FIELDS = ("community", "month")
@@ -404,9 +404,6 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     """A detail table: sort control, one page of rows (page selector), row count, CSV / Excel downloads of
     every row of `df` (exactly these rows, in the chosen order, with the shown headers). Returns the sorted
     rows."""
-    from ui.components import empty_state
-    from ui.downloads import download_buttons
-
     if df.empty:
         empty_state(empty_message or t("empty.scope_detail", lang))
         return df
@@ -444,6 +441,6 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
                  column_config={c.name: _column_config(c, lang) for c in columns},
                  height=min(36 + 35 * len(view), 36 + 35 * 15))
-    download_buttons(display_frame(rows, columns, lang), file_stem, key=f"{key}_dl",
+    downloads.download_buttons(display_frame(rows, columns, lang), file_stem, key=f"{key}_dl",
                      csv_label=t("dl.csv", lang), excel_label=t("dl.excel", lang))
     return rows

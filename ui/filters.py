@@ -84,12 +84,13 @@ def reset(state: MutableMapping | None = None) -> None:
     change(ViewState.default(calendar.today(), current_lang(state)), state)
 
 
-def adopt_url(choices: Choices) -> str:
+def adopt_url(choices: Choices, allowed: tuple[str, ...] | None = None) -> str:
     """Step 1 (see module docstring). Returns the language to render this run in."""
     ss = st.session_state
     url = read_url()
     if _WRITTEN not in ss or (url and url != ss[_WRITTEN]):
-        view, notes = parse_query(url, choices)
+        view, notes = parse_query(url, choices, restricted=allowed is not None)
+        view = replace(view, allowed=allowed)
         change(view)
         ss[_ADOPTED] = view
         ss[_NOTES] = notes
@@ -125,7 +126,7 @@ def _sanitise(choices: Choices) -> None:
     ss[K_PILLAR] = [p for p in ss.get(K_PILLAR) or [] if p in choices.pillars]
 
 
-def render(choices: Choices) -> ViewState:
+def render(choices: Choices, allowed: tuple[str, ...] | None = None) -> ViewState:
     """Step 2 (see module docstring): draw the filters, sync the URL, return the view."""
     ss = st.session_state
     _sanitise(choices)
@@ -174,7 +175,7 @@ def render(choices: Choices) -> ViewState:
     sb.button(t("filter.reset", lang), on_click=reset, width="stretch")
     sb.caption(t("filter.link_help", lang))
 
-    view = ViewState(start, end, period, tuple(communities), tuple(compounds), tuple(pillars), lang)
+    view = ViewState(start, end, period, tuple(communities), tuple(compounds), tuple(pillars), lang, allowed)
     if view != ss.get(_ADOPTED):
         ss[_NOTES] = []  # the user changed something: the URL's notes are no longer about this view
         ss[_ADOPTED] = None

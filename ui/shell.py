@@ -70,8 +70,8 @@ _RUN = threading.local()  # .active: app.run() is executing on this session's sc
 
 
 def scope():
-    """`kpi.scope_options` of the current warehouse (cached by data version)."""
-    return query(kpi.scope_options)
+    """`kpi.scope_options` of the current warehouse for the signed-in viewer (cached by data version)."""
+    return query(kpi.scope_options, allowed=session.viewer().communities)
 
 
 def choices() -> Choices:
@@ -94,7 +94,7 @@ def _start() -> str:
     ch = Choices.from_scope(opts, calendar.today())
     st.session_state[_SCOPE] = opts
     st.session_state[_CHOICES] = ch
-    return adopt_url(ch)
+    return adopt_url(ch, session.viewer().communities)
 
 
 def _header(page_title: str, view: ViewState) -> None:
@@ -147,7 +147,7 @@ def run() -> None:
         session.write_pending_cookie()
         lang = _start()
         page = st.navigation(_pages(viewer, lang))
-        view = render(choices())
+        view = render(choices(), viewer.communities)
         _account_box(viewer, view.lang)
         _header(page.title, view)
         try:

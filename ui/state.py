@@ -76,10 +76,12 @@ class ViewState:
     compounds: tuple[str, ...] = ()
     pillars: tuple[str, ...] = ()
     lang: str = DEFAULT_LANG
+    allowed: tuple[str, ...] | None = None  # the signed-in viewer's communities (None = all); never in the URL
 
     @property
     def filters(self) -> Filters:
-        return Filters(self.start, self.end, self.communities, self.compounds, self.pillars)
+        """The kpi scope of this view, restricted to what the viewer may see (kpi enforces it)."""
+        return Filters(self.start, self.end, self.communities, self.compounds, self.pillars, allowed=self.allowed)
 
     @property
     def period_choice(self) -> str:
@@ -137,8 +139,12 @@ def _date(raw: str | None, notes: list[Note], today: date) -> date | None:
     return d
 
 
-def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewState, list[Note]]:
-    """The view a URL asks for, and notes on what in it was invalid (never raises)."""
+def parse_query(params: Mapping[str, object], choices: Choices, restricted: bool = False
+                ) -> tuple[ViewState, list[Note]]:
+    """The view a URL asks for, and notes on what in it was invalid (never raises).
+
+    `restricted`: the viewer sees only the communities in `choices`; a community outside them gets the note
+    that the view stays on the viewer's own community (it is not said whether that community exists)."""
     notes: list[Note] = []
     today = choices.today
 
@@ -189,7 +195,7 @@ def parse_query(params: Mapping[str, object], choices: Choices) -> tuple[ViewSta
         if c in choices.communities:
             communities.append(c)
         else:
-            notes.append(Note("note.community_unknown", c))
+            notes.append(Note("note.community_out_of_scope" if restricted else "note.community_unknown", c))
     wanted_compounds = _values(params, "compound", {x for xs in choices.compounds_of.values() for x in xs})
     if wanted_compounds and not communities:
         # a compound alone names its community
