@@ -594,6 +594,28 @@ class AccountStore:
             raise AccountLocked(_aware(until_t))
         raise SignInFailed()
 
+    def trusted_sign_in(self, name: str, *, via: str, now: datetime | None = None,
+                        ip: str | None = None) -> tuple[Viewer, str]:
+        """A session for an account a trusted reverse proxy has already authenticated (single sign-on):
+        no password, but the account must exist here and not be disabled (its role and community come from
+        this store, never from the proxy). Raises SignInFailed otherwise. Recorded as a sign-in `via` it."""
+        t = _utc(now)
+        tried = normalize_name(name)[:MAX_NAME * 2]
+        with self._read() as con:
+            row = con.execute("SELECT * FROM accounts WHERE name = ?", (tried,)).fetchone() if tried else None
+        if row is None or row["disabled"]:
+            with self._write() as con:
+                self._audit(con, t, tried or None, "sign_in_failed", tried or None,
+                            {"via": via, **({"ip": ip} if ip else {}),
+                             "reason": "unknown_account" if row is None else "disabled"}, ok=False)
+            raise SignInFailed()
+        token = secrets.token_urlsafe(32)
+        with self._write() as con:
+            con.execute("INSERT INTO sessions (token_sha256, name, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                        (token_hash(token), row["name"], _iso(t), _iso(t)))
+            self._audit(con, t, row["name"], "sign_in", row["name"], {"via": via, **({"ip": ip} if ip else {})})
+        return _viewer(row), token
+
     def viewer_for(self, token: str | None, *, idle: timedelta | None = None,
                    now: datetime | None = None) -> Viewer | None:
         """The viewer of an open session, or None (unknown, ended, idle longer than `idle`, account disabled).

@@ -49,9 +49,7 @@ def main() -> None:
 
     import kpi
     from etl.warehouse import open_read_only
-    from kpi import scorecard, series
-
-    from kpi import calendar
+    from kpi import calendar, scorecard, series
     from kpi.targets import load_targets
 
     quiet_streamlit()

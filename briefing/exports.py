@@ -23,7 +23,6 @@ from pathlib import Path
 from kpi.catalogue import CATALOGUE
 from present.charts import color_for
 from present.format import (
-    fmt_quarter,
     DASH,
     XLSX_COUNT,
     XLSX_RELATIVE,
@@ -31,6 +30,7 @@ from present.format import (
     fmt_change,
     fmt_date,
     fmt_kpi,
+    fmt_quarter,
     fmt_score,
     fmt_timestamp,
     missing,

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-
 Direction = Literal["higher", "lower"]
 Kind = Literal["count", "ratio", "statistic"]
 

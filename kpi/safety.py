@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 
 from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
+from kpi.calendar import Quarter
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
-from kpi.calendar import Quarter
 from kpi.filters import Filters
 
 KIND = "安全隐患"

@@ -9,8 +9,8 @@ import pandas as pd
 
 from etl.contract import PILLARS
 from kpi._sql import Sql, fact_scope
-from kpi.engine import compute
 from kpi.calendar import Quarter, month_end, month_starts
+from kpi.engine import compute
 from kpi.filters import Filters
 
 

@@ -19,7 +19,6 @@ import math
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from kpi.calendar import Period, Quarter
-
 from kpi.catalogue import CATALOGUE, KPI
 from present.labels import norm_lang, t
 

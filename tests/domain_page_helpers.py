@@ -8,11 +8,11 @@ from datetime import date
 import pandas as pd
 
 import kpi
+from present.format import fmt_kpi
+from tests.conftest import TARGETS
 from tests.raw_figures import raw_figures
 from tests.ui_helpers import all_text, assert_clean, run_app
 from ui import drilldown as dd
-from present.format import fmt_kpi
-from tests.conftest import TARGETS
 
 Q3_2026 = kpi.Filters(date(2026, 7, 1), date(2026, 9, 30))
 NANWAN = "南湾社区"

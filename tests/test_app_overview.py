@@ -9,10 +9,10 @@ import pytest
 
 import kpi
 from kpi import scorecard, series
-from tests.raw_figures import raw_figures
-from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
 from present.format import fmt_change, fmt_kpi
 from tests.conftest import TARGETS
+from tests.raw_figures import raw_figures
+from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

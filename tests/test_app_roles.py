@@ -100,9 +100,8 @@ def test_the_community_viewers_briefing_and_its_exports_hold_no_other_name(other
     at = run_app(role="community", page="pages/briefing.py", query={"period": "2024Q1"})
     assert_clean(at)
     assert at.selectbox(key="briefing_scope").options == [NANWAN]  # no 全街道 either
-    from briefing import exports
-
     import ui.data
+    from briefing import exports
 
     b = ui.data.briefing("2024Q1", NANWAN, (NANWAN,))
     files = exports.export_bytes(b, ["xlsx", "pptx"], "zh")

@@ -10,12 +10,12 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from tests.ui_helpers import ROOT, all_text, app_env, assert_clean, header_scope, run_app, shown  # noqa: F401
 from present import charts
 from present.format import fmt_change, fmt_kpi, fmt_number, fmt_percent, fmt_period, fmt_timestamp
 from present.labels import LABELS, t
-from ui.state import Choices, Note, ViewState, parse_query, query_string, to_query
 from tests.conftest import TARGETS
+from tests.ui_helpers import ROOT, all_text, app_env, assert_clean, header_scope, run_app, shown  # noqa: F401
+from ui.state import Choices, Note, ViewState, parse_query, query_string, to_query
 
 TODAY = date(2026, 11, 28)
 CHOICES = Choices(

@@ -21,7 +21,7 @@ from kpi import Filters
 from kpi.scorecard import evaluate
 from present.format import fmt_kpi, fmt_quarter
 from present.labels import kpi_name
-from tests.conftest import ROOT, TARGETS
+from tests.conftest import TARGETS
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
 needs_chromium = pytest.mark.skipif(

@@ -13,8 +13,8 @@ import pytest
 
 import kpi
 from briefing import BriefingError, available_quarters, build, default_quarter, parse_quarter
-from kpi.calendar import Quarter
 from kpi import Filters
+from kpi.calendar import Quarter
 from kpi.scorecard import evaluate
 from present.format import fmt_quarter
 from present.labels import kpi_name

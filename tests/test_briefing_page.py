@@ -10,7 +10,16 @@ import pytest
 from PIL import Image
 
 from tests.conftest import chromium_path
-from tests.ui_helpers import signed_in_context, CHROMIUM_ARGS, ROOT, all_text, app_env, assert_clean, run_app, streamlit_server  # noqa: F401
+from tests.ui_helpers import (  # noqa: F401
+    CHROMIUM_ARGS,
+    ROOT,
+    all_text,
+    app_env,
+    assert_clean,
+    run_app,
+    signed_in_context,
+    streamlit_server,
+)
 
 PAGE = "pages/briefing.py"
 ARTIFACTS = ROOT / "artifacts"

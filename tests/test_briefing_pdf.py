@@ -19,11 +19,11 @@ import pytest
 
 import kpi
 from briefing import build, exports, render
-from kpi.calendar import Quarter
-from tests.conftest import TARGETS
 from kpi import Filters
+from kpi.calendar import Quarter
 from present.format import fmt_kpi, fmt_quarter
 from present.labels import kpi_name, pillar_name
+from tests.conftest import TARGETS
 
 CASES = {"nanwan": ("2024Q1", "南湾社区"), "street": ("2026Q3", None)}
 

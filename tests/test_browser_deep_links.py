@@ -10,9 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui_helpers import signed_in_context
-
-from tests.ui_helpers import CHROMIUM_ARGS, streamlit_server  # noqa: F401
+from tests.ui_helpers import CHROMIUM_ARGS, signed_in_context, streamlit_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

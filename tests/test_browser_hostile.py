@@ -13,10 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui_helpers import signed_in_context
-
 from tests import hostile
-from tests.ui_helpers import free_port, streamlit_server
+from tests.ui_helpers import free_port, signed_in_context, streamlit_server
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,7 @@ import time
 
 import pytest
 
-from tests.ui_helpers import signed_in_context
-
-from tests.ui_helpers import ROOT
+from tests.ui_helpers import ROOT, signed_in_context
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui_helpers import signed_in_context
-
-from tests.ui_helpers import ROOT
 from tests.conftest import TARGETS
+from tests.ui_helpers import ROOT, signed_in_context
 
 pytestmark = pytest.mark.browser
 

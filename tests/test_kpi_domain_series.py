@@ -7,9 +7,8 @@ must add up to (sum over categories == the period KPI, and so on).
 
 from __future__ import annotations
 
-import inspect
-
 import functools
+import inspect
 import math
 from dataclasses import replace
 from datetime import date

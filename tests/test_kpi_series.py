@@ -12,8 +12,8 @@ from kpi import Filters
 from kpi.series import month_periods, monthly, monthly_by_pillar, quarter_periods
 from kpi.services import services_by_type
 from kpi.targets import Targets
-from tests.factories import random_warehouse
 from tests.conftest import TARGETS
+from tests.factories import random_warehouse
 
 
 @pytest.mark.parametrize("f", [

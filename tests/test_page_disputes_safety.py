@@ -8,6 +8,7 @@ import pytest
 
 import kpi
 from kpi import disputes, safety
+from tests.conftest import TARGETS
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
@@ -25,7 +26,6 @@ from tests.domain_page_helpers import (
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
-from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("disputes")] + [k.id for k in kpi.kpis_for("safety")]

@@ -9,6 +9,7 @@ import pytest
 
 import kpi
 from kpi import issues
+from tests.conftest import TARGETS
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
@@ -26,7 +27,6 @@ from tests.domain_page_helpers import (
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
-from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("issues")]

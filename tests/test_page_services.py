@@ -8,6 +8,7 @@ import pytest
 
 import kpi
 from kpi import services
+from tests.conftest import TARGETS
 from tests.domain_page_helpers import (
     EMPTY_QUERY,
     NANWAN,
@@ -21,7 +22,6 @@ from tests.domain_page_helpers import (
     same_rows,
 )
 from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
-from tests.conftest import TARGETS
 
 pytestmark = pytest.mark.usefixtures("app_env")
 IDS = [k.id for k in kpi.kpis_for("services")]

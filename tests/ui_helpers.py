@@ -141,18 +141,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, today: str = TODAY, timeout: float = 60, log_path: Path | None = None
-                     ) -> Iterator[str]:
+def streamlit_server(db: Path, today: str = TODAY, timeout: float = 60, log_path: Path | None = None,
+                     env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free port with GOV_DB=db; yields the base URL; stops the server after.
     `log_path`: keep the server's output there (to read after, e.g. to count tracebacks)."""
     port = free_port()
-    env = {**os.environ, "GOV_DB": str(db), "GOV_TODAY": today}
+    env = {**os.environ, "GOV_DB": str(db), "GOV_TODAY": today, **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]
-    opened = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
+    opened = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115 - closed by the with below
     with opened as log:  # not a pipe: a full pipe would block the server
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -51,7 +51,7 @@ Drill-down and downloads: `ui.drilldown`, `ui.downloads` (documented in their mo
 
 from __future__ import annotations
 
-from ui import drilldown, downloads, theme
+from ui import downloads, drilldown, theme
 from ui.components import (
     domain_cards,
     empty_state,

@@ -17,6 +17,7 @@ import kpi
 from kpi.calendar import Period
 from kpi.catalogue import CATALOGUE, scorecard_ids
 from kpi.engine import in_scope
+from present.escape import cut, markdown
 from present.format import (
     fmt_change,
     fmt_date,
@@ -27,7 +28,6 @@ from present.format import (
     join,
     missing,
 )
-from present.escape import cut, markdown
 from present.labels import kpi_definition, kpi_label, kpi_name, kpi_unit, pillar_name, t
 from ui import data, theme
 from ui.filters import current_view, narrow_to_community, notes

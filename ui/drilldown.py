@@ -38,9 +38,8 @@ from present.charts import CONFIG
 from present.escape import markdown
 from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_period, join
 from present.labels import t
-from ui import filters
+from ui import downloads, filters
 from ui.components import empty_state
-from ui import downloads
 from ui.state import ViewState
 
 GLOBAL_FIELDS = ("community", "month")
@@ -265,7 +264,6 @@ def undo_scope(state: MutableMapping | None = None) -> None:
 def chart(fig, key: str, page: str, fields: Sequence[str | None], view: ViewState, *,
           global_fields: Sequence[str] = GLOBAL_FIELDS, also: Mapping[str, Any] | None = None) -> None:
     """Show a clickable chart: a click is applied with `apply_pick` (fields = the chart's PICK order)."""
-    from present.charts import CONFIG
 
     def on_select() -> None:
         pick = picked(st.session_state.get(key), fields)

@@ -20,6 +20,7 @@ front-end build to keep, for what two lines of script do.
 from __future__ import annotations
 
 import json
+import os
 
 import streamlit as st
 
@@ -68,12 +69,43 @@ def _token() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+TRUSTED_HEADER_ENV = "GOV_TRUSTED_HEADER"  # e.g. X-Remote-User: the account name a reverse proxy vouches for
+TRUSTED_PROXIES_ENV = "GOV_TRUSTED_PROXIES"  # comma-separated addresses of those proxies (127.0.0.1 for local)
+
+
+def _trusted_account() -> str | None:
+    """The account name from the trusted header, when single sign-on through a reverse proxy is configured and
+    this session's connection comes from one of the configured proxy addresses; else None."""
+    header = os.environ.get(TRUSTED_HEADER_ENV, "").strip()
+    proxies = {p.strip() for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()}
+    if not header or not proxies:
+        return None
+    try:
+        headers = st.context.headers
+        value = headers.get(header)
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        return None
+    if not isinstance(value, str) or not value.strip() or not headers:
+        return None
+    peer = ip if isinstance(ip, str) else "127.0.0.1"  # Streamlit reports a loopback peer as None
+    return value.strip() if peer in proxies else None
+
+
 def current_viewer() -> Viewer | None:
     """The signed-in viewer of this run, or None. Checked against the store on every run (sign-out and
-    disabling take effect at once)."""
+    disabling take effect at once). Without a session, a trusted proxy's header (single sign-on) opens one."""
     token = _token()
     viewer = store().viewer_for(token) if token else None
     ss = st.session_state
+    if viewer is None and not ss.get(_SIGNED_OUT):
+        name = _trusted_account()
+        if name:
+            try:
+                viewer, token = store().trusted_sign_in(name, via=f"header {os.environ[TRUSTED_HEADER_ENV]}",
+                                                        ip=_client_ip())
+            except SignInFailed:
+                viewer = None
     if viewer is None:
         ss.pop(_TOKEN, None)
         ss.pop(_VIEWER, None)
