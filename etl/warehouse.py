@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,3 +188,99 @@ def _fsync_dir(d: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- readers that survive a publish ------------------------------------------------------------------------
+
+READERS_DIR = ".readers"  # beside the warehouse: one hard link per warehouse version a reader holds open
+
+
+class Readers:
+    """Shared read-only connections, one per warehouse version, that a publish never closes under a reader.
+
+    A load replaces the warehouse file whole (`writing`). DuckDB shares one database instance per path in a
+    process, so "opening" the path again while the old instance is open would read the old file; closing it
+    would break every query still running on it. Instead each version is opened through its own hard link
+    (`<dir>/.readers/<name>.<inode>-….duckdb`: the same file, a different path, so a separate instance), and a
+    version's connection is closed — and its link removed — only when a newer version exists and no reader
+    holds the old one any more. `reading(path)` is the one way the UI reads the warehouse.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], list] = {}  # (path, version) → [connection, users, link]
+        self._swept: set[str] = set()
+
+    def _sweep(self, path: Path) -> None:
+        """Once per warehouse and process: remove links an earlier process left (an open connection keeps its
+        file readable after its link is removed, so this never breaks another reader)."""
+        if str(path) in self._swept:
+            return
+        self._swept.add(str(path))
+        for old in (path.parent / READERS_DIR).glob(f"{path.stem}.*"):
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+    def _link(self, path: Path, version: str) -> Path:
+        folder = path.parent / READERS_DIR
+        folder.mkdir(exist_ok=True)
+        link = folder / f"{path.stem}.{version}.{uuid.uuid4().hex[:8]}{path.suffix}"
+        os.link(path, link)
+        return link
+
+    @contextlib.contextmanager
+    def reading(self, path: Path | str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """(connection, version) of the warehouse's current version, held until the block ends."""
+        path = Path(path)
+        key = self._acquire(path)
+        try:
+            yield self._open[key][0], key[1]
+        finally:
+            self._release(key)
+
+    def _acquire(self, path: Path) -> tuple[str, str]:
+        with self._lock:
+            self._sweep(path)
+            for _ in range(5):
+                version = data_version(path)
+                key = (str(path), version)
+                entry = self._open.get(key)
+                if entry is None:
+                    try:
+                        link = self._link(path, version)
+                    except FileNotFoundError:
+                        if not path.exists():
+                            raise
+                        continue  # replaced between stat and link: look again
+                    if data_version(link) != version:
+                        _remove_with_wal(link)  # linked a newer file than the version we read: look again
+                        continue
+                    entry = [connect(link, read_only=True), 0, link]
+                    self._open[key] = entry
+                entry[1] += 1
+                self._close_unused(str(path), version)
+                return key
+            raise RuntimeError(f"仓库文件在不停替换，无法打开 / the warehouse keeps being replaced: {path}")
+
+    def _release(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is not None:
+                entry[1] -= 1
+            self._close_unused(key[0], data_version(key[0]))
+
+    def _close_unused(self, path: str, current: str) -> None:
+        """Close every older version of `path` that no reader holds (caller holds the lock)."""
+        for key in [k for k, e in self._open.items() if k[0] == path and k[1] != current and e[1] <= 0]:
+            con, _, link = self._open.pop(key)
+            with contextlib.suppress(Exception):
+                con.close()
+            _remove_with_wal(link)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for con, _, link in self._open.values():
+                with contextlib.suppress(Exception):
+                    con.close()
+                _remove_with_wal(link)
+            self._open.clear()

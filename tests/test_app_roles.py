@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import kpi
 from tests.conftest import TARGETS
-from tests.ui_helpers import all_text, app_env, assert_clean, run_app  # noqa: F401
+from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_app  # noqa: F401
 
 NANWAN = "南湾社区"
 PAGES = ["pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
@@ -76,6 +76,7 @@ def test_a_community_viewer_sees_its_own_numbers_and_its_rank(con):
     caption = next(c.value for c in at.caption if "本社区综合得分" in c.value)
     assert f"排名第 {place.rank}" in caption and f"{place.communities_ranked}个社区" in caption
     assert at.sidebar.multiselect[0].options == [NANWAN]  # the community filter offers only its own
+    assert header_scope(at) == "沌阳街道 · 南湾社区 · 2024年第一季度"  # not "全部社区（1个）"
 
 
 @pytest.mark.usefixtures("app_env")

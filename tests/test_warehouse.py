@@ -198,3 +198,45 @@ def test_killed_demo_leaves_nothing_the_next_load_keeps(tmp_path: Path) -> None:
     assert load_paths(write_rosters(tmp_path / "rosters"), db).exit_code == 0
     assert warehouse.leftovers(db) == []
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["demo.duckdb", "demo.duckdb.lock"]
+
+
+def test_readers_keep_an_old_version_open_until_its_read_ends(tmp_path):
+    """A publish never closes a connection under a reader; the next read opens the new version; the old
+    version's link goes when its last reader is done."""
+    from etl.warehouse import READERS_DIR, Readers, writing
+
+    db = tmp_path / "w.duckdb"
+    with writing(db) as s:
+        s.con.execute("CREATE TABLE t AS SELECT 1 AS v")
+    readers = Readers()
+    with readers.reading(db) as (old, v1):
+        with writing(db) as s:  # a load publishes while the read is open
+            s.con.execute("UPDATE t SET v = 2")
+        assert old.execute("SELECT v FROM t").fetchone() == (1,)  # the read in progress still works
+        with readers.reading(db) as (new, v2):
+            assert v2 != v1 and new.execute("SELECT v FROM t").fetchone() == (2,)
+        assert len(list((tmp_path / READERS_DIR).iterdir())) == 2
+    with readers.reading(db) as (con, v3):
+        assert v3 == v2 and con.execute("SELECT v FROM t").fetchone() == (2,)
+    assert len(list((tmp_path / READERS_DIR).iterdir())) == 1  # the old version's link is gone
+    with _duckdb_closed(old):
+        pass
+    readers.close_all()
+    assert not list((tmp_path / READERS_DIR).iterdir())
+
+
+class _duckdb_closed:
+    """Asserts the connection was closed (a query raises ConnectionException)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        import duckdb as _duckdb
+        import pytest as _pytest
+
+        with _pytest.raises(_duckdb.ConnectionException):
+            self.con.execute("SELECT 1")
+
+    def __exit__(self, *exc):
+        return False

@@ -45,6 +45,8 @@ def scope_words(view: ViewState, choices: Choices) -> str:
 
     Plain text (escape it for markdown or charts); a very long name is cut with "…" (`present.escape.cut`)."""
     lg = view.lang
+    if not view.communities and view.allowed is not None and len(view.allowed) <= 3:
+        view = replace(view, communities=view.allowed)  # a community's viewer: "全部社区" would be the street's
     streets = list(dict.fromkeys(choices.streets.get(c, "") for c in view.communities if choices.streets.get(c)))
     view = replace(view, communities=tuple(cut(c) for c in view.communities),
                    compounds=tuple(cut(x) for x in view.compounds))

@@ -1,10 +1,9 @@
 """Cached, read-only access to the warehouse for the UI.
 
-- One read-only DuckDB connection per (file, data version), held by
-  `st.cache_resource`: when a load replaces the file, the data version changes
-  and the next rerun closes the old connection and opens the new file (DuckDB
-  shares one instance per path in a process, so the old one must be closed
-  first, or the "new" connection would still read the old file).
+- One read-only DuckDB connection per warehouse version (`etl.warehouse.Readers`):
+  when a load replaces the file, the next read opens the new version, and the
+  old connection is closed once no read holds it, so a publish never breaks a
+  read in progress.
 - `query(fn, *args, **kwargs)` runs a `kpi` function as `fn(con, *args, **kwargs)`
   through `st.cache_data`, keyed by the function, its arguments (Filters etc.),
   the warehouse path, the data version and the targets file's version — so a
@@ -18,17 +17,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
-import threading
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import streamlit as st
 
-from etl.warehouse import data_version, default_db_path, open_read_only
+from etl.warehouse import Readers, data_version, default_db_path
 from kpi.targets import default_targets_path, load_targets
 
 
@@ -55,33 +52,7 @@ def targets_version() -> str:
     return f"{p}:{s.st_mtime_ns}:{s.st_size}"
 
 
-def _close(con) -> None:
-    with contextlib.suppress(Exception):  # closing an old connection must never break a rerun
-        con.close()
-
-
-_LOCK = threading.Lock()
-_OPEN: dict[str, object] = {}  # path → the connection we hold on it
-
-
-@st.cache_resource(max_entries=1, on_release=_close, show_spinner=False)
-def _connection(path: str, version: str):  # noqa: ARG001 - version is part of the cache key
-    # DuckDB reuses an already open database instance for the same path, so
-    # while the old connection is open, "opening" the replaced file would give
-    # the old data: close it first. A query still running on it in another
-    # session fails with "connection already closed" and is retried (`on_current_version`).
-    with _LOCK:
-        old = _OPEN.pop(path, None)
-        if old is not None:
-            _close(old)
-        con = open_read_only(path)
-        _OPEN[path] = con
-        return con
-
-
-def connection():
-    """The shared read-only connection for the current warehouse file and version."""
-    return _connection(str(db_path()), version())
+_READERS = Readers()  # one pool per server process: every session's reads share it
 
 
 def _resolve(name: str):
@@ -95,19 +66,18 @@ def _resolve(name: str):
 RETRIES = 3
 
 
-def on_current_version(read, path: str, version: str):
-    """`read(con)` on the warehouse's connection, surviving a publish: when a load replaces the file while
-    this runs, the old connection is closed under it (DuckDB then raises ConnectionException, "No open result
-    set" and the like); the read runs again on the new version. An error while the version stays the same is
-    a real error and is raised."""
+def on_current_version(read, path: str, version: str):  # noqa: ARG001 - `version` is the caller's cache key
+    """`read(con)` on the warehouse's current version (`etl.warehouse.Readers`): a load publishing meanwhile
+    never closes the connection under this read, which finishes on the version it started on; the next read
+    sees the new one. A DuckDB error on a connection is retried (up to RETRIES) only if the file changed
+    meanwhile; otherwise it is a real error and is raised."""
     for attempt in range(RETRIES):
-        try:
-            return read(_connection(path, version))
-        except duckdb.Error:
-            current = data_version(path)
-            if current == version or attempt == RETRIES - 1:
-                raise
-            version = current
+        with _READERS.reading(path) as (con, current):
+            try:
+                return read(con)
+            except duckdb.Error:
+                if data_version(path) == current or attempt == RETRIES - 1:
+                    raise
     raise AssertionError("unreachable")
 
 
