@@ -217,7 +217,7 @@ def _put_back(con: duckdb.DuckDBPyConnection, base: _Batch, undone: str, z: str,
             SELECT coalesce(live.batch_id, (SELECT max(x.replaced_by) FROM {h} x WHERE {on('x', 'e')}
                                             AND x.batch_id = e.expected AND x.restored_by IS NULL), '?')
             FROM expected e LEFT JOIN {t} live ON {on('live', 'e')}
-            WHERE live.batch_id IS DISTINCT FROM e.expected""", p).fetchall()}
+            WHERE live.batch_id IS DISTINCT FROM e.expected""", {"b": base.batch_id, "w": undone}).fetchall()}
     if later:
         names = _named(batches, later)
         raise WithdrawRefused(

@@ -822,6 +822,8 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
     if [sheet.name for _, sheet, _ in sheets] != unit.sheet_names:
         return _refuse(result, "文件在导入过程中被修改，请重新导入 / the file changed during the load; load it again")
     stamp = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
+    if con.execute("SELECT count(*) FROM load_batches WHERE starts_with(batch_id, ?)", [stamp]).fetchone()[0]:
+        stamp += f"-{uuid.uuid4().hex[:6]}"  # the same file again within a second (after it was withdrawn)
     con.execute("BEGIN TRANSACTION")
     try:
         for i, sheet, rec in sheets:
