@@ -200,6 +200,10 @@ def _take_back(con: duckdb.DuckDBPyConnection, base: _Batch, z: str, batches: di
             report.rows_restored += restored
 
 
+def _on(keys: tuple[str, ...], a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in keys)
+
+
 def _put_back(con: duckdb.DuckDBPyConnection, base: _Batch, undone: str, z: str, batches: dict[str, _Batch],
               report: WithdrawReport) -> None:
     """Undo the take-back `undone` of `base`: the tables return to what they were before it."""
@@ -208,15 +212,14 @@ def _put_back(con: duckdb.DuckDBPyConnection, base: _Batch, undone: str, z: str,
     for t in DATA_TABLES:
         h = schema.HISTORY_TABLES[t]
         keys = schema.KEYS[t]
-        on = lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in keys)  # noqa: E731
         cols = ", ".join(keys)
         later |= {r[0] for r in con.execute(f"""
             WITH gone AS (SELECT {cols} FROM {h} WHERE batch_id = $b AND replaced_by = $w AND restored_by IS NULL),
                  back AS (SELECT {cols}, batch_id FROM {h} WHERE replaced_by = $b AND restored_by = $w),
                  expected AS (SELECT g.*, back.batch_id AS expected FROM gone g LEFT JOIN back USING ({cols}))
-            SELECT coalesce(live.batch_id, (SELECT max(x.replaced_by) FROM {h} x WHERE {on('x', 'e')}
+            SELECT coalesce(live.batch_id, (SELECT max(x.replaced_by) FROM {h} x WHERE {_on(keys, 'x', 'e')}
                                             AND x.batch_id = e.expected AND x.restored_by IS NULL), '?')
-            FROM expected e LEFT JOIN {t} live ON {on('live', 'e')}
+            FROM expected e LEFT JOIN {t} live ON {_on(keys, 'live', 'e')}
             WHERE live.batch_id IS DISTINCT FROM e.expected""", {"b": base.batch_id, "w": undone}).fetchall()}
     if later:
         names = _named(batches, later)

@@ -28,8 +28,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.contract import PILLARS
-from kpi import (disputes, engagement, engine, issues, safety, scope, scorecard, series, services, submissions,
-                 volunteers)
+from kpi import (
+    disputes,
+    engagement,
+    engine,
+    issues,
+    safety,
+    scope,
+    scorecard,
+    series,
+    services,
+    submissions,
+    volunteers,
+)
 from kpi.catalogue import headline_ids, scorecard_ids
 from kpi.filters import Filters
 from kpi.targets import Targets
