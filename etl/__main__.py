@@ -1,4 +1,4 @@
-"""Command line: python -m etl load PATH... | demo | status   (every command takes --db).
+"""Command line: python -m etl load PATH... | demo | status | history | withdraw BATCH_ID   (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
 2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 import time
@@ -65,9 +66,17 @@ def _progress(msg: str) -> None:
     _print(msg, file=sys.stderr, flush=True)
 
 
+def cli_user() -> str:
+    """Who runs the command line, as recorded in load_batches.loaded_by: 'cli:<os user>'."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in this environment
+        return "cli:?"
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    report = load_paths([Path(p) for p in args.paths], args.db, progress=_progress)
+    report = load_paths([Path(p) for p in args.paths], args.db, progress=_progress, loaded_by=cli_user())
     if not report.files:
         _print("没有找到可导入的文件 (.xlsx/.csv) / no ledger files found", file=sys.stderr)
         return 2
@@ -205,6 +214,62 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+HISTORY_STATUS = {
+    "loaded": "已入库 loaded",
+    "loaded_with_rejects": "部分拒收 with rejects",
+    "withdrawn": "已撤回 withdrawn",
+    "applied": "已生效 applied",
+}
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    db = Path(args.db)
+    if not db.exists():
+        _print(f"仓库不存在 / warehouse not found: {db}", file=sys.stderr)
+        return 2
+    con = warehouse.open_read_only(db)
+    try:
+        sql = ("SELECT batch_id, loaded_at, file_name, sheet, kind, withdraws, rows_loaded, rows_updated, "
+               "rows_removed, rows_rejected, loaded_by, profile, status FROM load_batches "
+               "ORDER BY loaded_at DESC, batch_id DESC")
+        batches = con.execute(sql + (" LIMIT ?" if args.limit else ""), [args.limit] if args.limit else []).fetchall()
+    finally:
+        con.close()
+    _print(f"导入记录 / load history: {db}（北京时间 Beijing time, UTC+8；最新在前 / newest first）")
+    if not batches:
+        _print("  （无 / none）")
+        return 0
+    rows = [["批次 batch", "时间 time", "文件 file", "工作表 sheet", "台账 kind", "入库 rows", "更新 updated",
+             "拒收 rejects", "操作人 by", "映射 profile", "状态 status"]]
+    for (bid, at, file_name, sheet, kind, withdraws, loaded, updated, removed, rejected, by, profile,
+         status) in batches:
+        if kind == "withdrawal":
+            kind_text = f"撤回 withdrawal → {withdraws}"
+            loaded_text = f"+{loaded or 0:,} −{removed or 0:,}"
+        else:
+            kind_text = _kind_text(kind)
+            loaded_text = f"{loaded:,}"
+        rows.append([bid, _beijing(at), file_name, sheet or "-", kind_text, loaded_text,
+                     "-" if updated is None else f"{updated:,}", f"{rejected:,}", by or "-", profile or "-",
+                     HISTORY_STATUS.get(status, status)])
+    for line in _table(rows, right={5, 6, 7}):
+        _print(line)
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from etl.loader import WithdrawRefused, withdraw
+
+    try:
+        report = withdraw(Path(args.db), args.batch_id, by=cli_user())
+    except WithdrawRefused as exc:
+        _print(str(exc), file=sys.stderr)
+        return 2
+    _print(report.message)
+    _print(f"撤回记录 / withdrawal batch: {report.batch_id}（再撤回它即可恢复 / withdraw it to undo this）→ {args.db}")
+    return 0
+
+
 DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
 
 
@@ -239,6 +304,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="批次、行数、拒收数 / batches, row counts, rejects",
                        description="批次、行数、拒收与整份拒收的文件 / batches, row counts, rejects and refused files")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("history", parents=[common], help="导入记录 / load history (batches, newest first)",
+                       description="导入记录：批次、时间（北京时间）、文件、台账、行数、拒收、操作人、映射、状态 / "
+                                   "load history: batches with time (Beijing), file, kind, rows, rejects, by, "
+                                   "profile and status, newest first")
+    p.add_argument("--limit", type=int, default=None, help="最多显示几条 / show at most N batches")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("withdraw", parents=[common], help="撤回一个批次 / withdraw one batch",
+                       description="撤回一个批次：它新增的行删除，它更新的行恢复原值；撤回本身也是一个批次，"
+                                   "再撤回它即重新应用 / withdraw a batch: rows it inserted disappear, rows it "
+                                   "updated return to their previous values; the withdrawal is itself a batch, "
+                                   "withdraw it to reapply")
+    p.add_argument("batch_id", help="批次编号（见 history）/ batch id (see history)")
+    p.set_defaults(func=cmd_withdraw)
     return parser
 
 

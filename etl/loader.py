@@ -23,8 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from etl import contract, schema, warehouse
+from etl import contract, history, schema, warehouse
 from etl.contract import KINDS, LOAD_ORDER, Field, Kind
+from etl.history import WithdrawRefused, WithdrawReport, withdraw  # noqa: F401  (the undo of a batch)
 from etl.readers import SUPPORTED_SUFFIXES, Sheet, UnreadableFile, read_ledger
 
 Progress = Callable[[str], None]
@@ -59,6 +60,7 @@ class FileResult:
     messages: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     sheets: list[str | None] = field(default_factory=list)  # the workbook sheets loaded (CSV: [None])
+    batch_ids: list[str] = field(default_factory=list)  # the load_batches rows this file produced
 
     @property
     def file_name(self) -> str:
@@ -493,12 +495,15 @@ def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
         source, params = "ins", {}
     else:
         source, params = f"({rows})", {"batch": batch_id}
+    # the rows replaced keep their previous values in the table's history (etl.history: withdrawal)
     if len(keys) == 1:
         k = keys[0]
         if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
+            history.keep_replaced(con, table, f"t.{k} IN (SELECT {k} FROM {source})", params, batch_id)
             con.execute(f"DELETE FROM {table} WHERE {k} IN (SELECT {k} FROM {source})", params)
     else:
         on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+        history.keep_replaced(con, table, f"EXISTS (SELECT 1 FROM {source} i WHERE {on})", params, batch_id)
         con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {source} i WHERE {on})", params)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", params)
     if with_content_key:
@@ -672,6 +677,7 @@ def load_paths(
     paths: Iterable[Path | str], db_path: Path | str, progress: Progress | None = None,
     dataset: str | None = None, today: dt.date | None = None,
     fresh: bool = False, guard: Callable[[Path], None] | None = None,
+    loaded_by: str | None = None, profile: str | None = None,
 ) -> LoadReport:
     """Load ledger files and folders into the warehouse at db_path.
 
@@ -679,7 +685,9 @@ def load_paths(
     per sheet), then loaded kind by kind, reference kinds first, across all
     files. `fresh`: load into an empty warehouse that then replaces db_path
     whole (the demo build). `guard(db_path)` runs under the write lock before
-    anything is loaded; an exception from it abandons the load.
+    anything is loaded; an exception from it abandons the load. `loaded_by` (the UI: the account name; the
+    CLI: 'cli:<os user>') and `profile` (the mapping profile's name; None for contract-form files) are
+    recorded on every batch of the run, as is the `meta.data_version` the run produced.
 
     A problem with a file refuses that file (status refused, nothing of it
     loaded); any other exception is a bug and propagates: nothing is published.
@@ -709,7 +717,7 @@ def load_paths(
         for n, unit in enumerate(units, start=1):
             started = time.perf_counter()
             say(f"[{n}/{total}] {unit.path.name} …")
-            result = _load_unit(con, unit, today, say)
+            result = _load_unit(con, unit, today, say, loaded_by=loaded_by, profile=profile)
             report.files.append(result)
             changed |= result.status in SUCCESS_STATUSES
             say(
@@ -729,6 +737,10 @@ def load_paths(
                 meta["dataset"] = "mixed"
             for key, value in meta.items():
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+            batch_ids = [b for f in report.files for b in f.batch_ids]
+            if batch_ids:
+                con.execute("UPDATE load_batches SET data_version = ? WHERE list_contains(?, batch_id)",
+                            [meta["data_version"], batch_ids])
         _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
         session.publish = changed or bool(dataset)
     return report
@@ -778,11 +790,13 @@ def _refuse(result: FileResult, message: str) -> FileResult:
     result.status = STATUS_REFUSED
     result.rows_read = result.rows_loaded = result.rows_rejected = 0
     result.rejects.clear()
+    result.batch_ids.clear()
     result.messages.append(message)
     return result
 
 
-def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: Progress) -> FileResult:
+def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: Progress, *,
+               loaded_by: str | None = None, profile: str | None = None) -> FileResult:
     path, kind = unit.path, unit.kind
     result = FileResult(path, kind=kind.name, sheets=list(unit.sheet_names))
     result.messages.extend(unit.notes)
@@ -808,6 +822,8 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
     if [sheet.name for _, sheet, _ in sheets] != unit.sheet_names:
         return _refuse(result, "文件在导入过程中被修改，请重新导入 / the file changed during the load; load it again")
     stamp = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
+    if con.execute("SELECT count(*) FROM load_batches WHERE starts_with(batch_id, ?)", [stamp]).fetchone()[0]:
+        stamp += f"-{uuid.uuid4().hex[:6]}"  # the same file again within a second (after it was withdrawn)
     con.execute("BEGIN TRANSACTION")
     try:
         for i, sheet, rec in sheets:
@@ -816,19 +832,19 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
             _load_sheet(con, rec, sheet, path.name, batch_id, today, result, say)
             read, loaded, rejected = (result.rows_read - before[0], result.rows_loaded - before[1],
                                       result.rows_rejected - before[2])
-            # the rejects of a ledger are those of its latest version (same file name, kind and sheet)
-            con.execute(
-                "DELETE FROM rejects WHERE batch_id IN (SELECT batch_id FROM load_batches "
-                "WHERE file_name = ? AND kind = ? AND sheet IS NOT DISTINCT FROM ?)",
-                [path.name, kind.name, sheet.name],
-            )
+            # the rejects of a ledger are those of its latest version (same file name, kind and sheet);
+            # the older version's go to the rejects' history (they return if this batch is withdrawn)
+            history.replace_rejects(con, batch_id, path.name, kind.name, sheet.name)
             status = STATUS_LOADED_WITH_REJECTS if rejected else STATUS_LOADED
             con.execute(
                 "INSERT INTO load_batches (batch_id, file_name, sha256, kind, loaded_at, rows_read, rows_loaded, "
-                "rows_rejected, status, message, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "rows_rejected, status, message, sheet, loaded_by, profile, rows_updated, communities) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, path.name, sha, kind.name, _utc_now(), read, loaded, rejected, status,
-                 "；".join(result.messages) or None, sheet.name],
+                 "；".join(result.messages) or None, sheet.name, loaded_by, profile,
+                 history.rows_updated(con, batch_id), history.communities_of(con, batch_id)],
             )
+            result.batch_ids.append(batch_id)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
         con.execute("COMMIT")
     except UnreadableFile as exc:  # the file's own content, found only when its rows were read

@@ -108,7 +108,18 @@ TABLES: dict[str, str] = {
             rows_rejected BIGINT NOT NULL,
             status VARCHAR NOT NULL,
             message VARCHAR,
-            sheet VARCHAR  -- the workbook sheet (NULL for CSV): one batch per sheet
+            sheet VARCHAR,  -- the workbook sheet (NULL for CSV): one batch per sheet
+            -- load history (docs/data-contract.md, 导入记录与撤回): who loaded it ('cli:<os user>' from the
+            -- command line, the account name from the UI), the mapping profile (NULL for contract-form files),
+            -- the meta data_version this load produced, rows it replaced, the communities its rows touched,
+            -- and for a withdrawal (kind 'withdrawal') the batch it withdrew and the rows it removed
+            loaded_by VARCHAR,
+            profile VARCHAR,
+            data_version VARCHAR,
+            rows_updated BIGINT,
+            communities VARCHAR[],
+            withdraws VARCHAR,
+            rows_removed BIGINT
         )""",
     "rejects": """
         CREATE TABLE IF NOT EXISTS rejects (
@@ -135,7 +146,21 @@ REFERENCE_TABLES = ("communities", "compounds")
 
 
 # Columns added after warehouses were first built: created on older warehouses by create_all.
-MIGRATIONS = ("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS sheet VARCHAR",)
+MIGRATIONS = (
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS sheet VARCHAR",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS profile VARCHAR",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS data_version VARCHAR",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS rows_updated BIGINT",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS communities VARCHAR[]",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS withdraws VARCHAR",
+    "ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS rows_removed BIGINT",
+)
+
+# Row history (etl/history.py): `<table>_history` holds, for each data table and for `rejects`, the row versions a
+# batch took out of the table, with `replaced_by` (the batch that took it out) and `restored_by` (the withdrawal
+# that put it back; NULL while it is out). Same columns as the table, without its constraints.
+HISTORY_TABLES: dict[str, str] = {t: f"{t}_history" for t in (*REFERENCE_TABLES, *FACT_TABLES, "rejects")}
 
 
 def create_all(con) -> None:  # con: duckdb.DuckDBPyConnection
@@ -143,3 +168,6 @@ def create_all(con) -> None:  # con: duckdb.DuckDBPyConnection
         con.execute(ddl)
     for ddl in MIGRATIONS:
         con.execute(ddl)
+    for table, history in HISTORY_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {history} AS SELECT *, NULL::VARCHAR AS replaced_by, "
+                    f"NULL::VARCHAR AS restored_by FROM {table} LIMIT 0")

@@ -85,6 +85,13 @@ Targets (`kpi.targets`)
     once by the UI (`ui.data.targets`) and the briefing CLI. Without it those calls
     raise `kpi.engine.TargetsRequired`.
 
+Submissions (`kpi.submissions`; read-only, within `allowed`)
+    `submissions(con, filters_or_allowed, today, deadline_day=5)` → 报送情况: community, kind, latest_month,
+        due_month, covered, last_loaded_at, loaded_by, file_name, sheet, batch_id, rows_loaded,
+        rows_rejected, late (activities or cases not covering the due month).
+    `load_history(con, allowed=None, limit=None)` → the load batches, newest first (a viewer with
+        `allowed` sees those that touched an allowed community).
+
 Scorecard (`kpi.scorecard`; rules in kpi/scorecard.py's docstring)
     `scorecard(con, filters, targets)` → community, rank, score,
         kpis_scored, warnings, red_warnings, `<id>`, `<id>_score`, `<id>_target`.

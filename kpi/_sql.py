@@ -84,6 +84,16 @@ def allowed_scope(q: Sql, f: Filters, column: str) -> str:
     return f"list_contains({q.p('allowed', list(f.allowed))}::VARCHAR[], {column})"
 
 
+def allowed_any(q: Sql, f: Filters, column: str) -> str:
+    """Predicate for a list-of-communities column (`load_batches.communities`): it names an allowed community.
+
+    TRUE when `allowed` is unset; an empty `allowed` (or a NULL list) gives a predicate no row satisfies.
+    """
+    if f.allowed is None:
+        return "TRUE"
+    return f"coalesce(list_has_any({q.p('allowed', list(f.allowed))}::VARCHAR[], {column}), FALSE)"
+
+
 def fact_scope(q: Sql, f: Filters, alias: str, *, pillar: bool = False) -> str:
     """Predicate restricting a fact table (activities, cases) to the scope (and the viewer's `allowed`)."""
     parts = []

@@ -12,6 +12,8 @@ File layout (see the file's own Chinese comments)::
     target = 90                 # % KPIs are written in percent
     [targets.closure_rate.communities]
     "南湾社区" = 95              # per-community override
+    [submissions]
+    deadline_day = 5            # 报送情况: last month's ledgers are due by this day of the month (1–28)
 
 This module is the one place that reads the targets file (`load_targets`); the
 KPI functions take a `Targets` as an argument, and the UI (`ui.data.targets`)
@@ -37,6 +39,7 @@ from kpi.catalogue import CATALOGUE
 
 DEFAULT_TARGETS_PATH = Path(__file__).resolve().parents[1] / "data" / "targets.toml"
 DEFAULT_SLA_DAYS = 30
+DEFAULT_DEADLINE_DAY = 5  # kpi.submissions: last month's activities and cases ledgers are due by the 5th
 _KPI_KEYS = {"target", "communities", "name", "note"}
 
 
@@ -53,6 +56,7 @@ class Targets:
     sla_default_days: int = DEFAULT_SLA_DAYS
     sla_days: Mapping[str, int] = field(default_factory=dict)  # case category → days
     path: str | None = None
+    submission_deadline_day: int = DEFAULT_DEADLINE_DAY  # [submissions] deadline_day
 
     def target(self, kpi_id: str, community: str | None = None) -> tuple[float | None, str | None]:
         """(target, source) with source 'community' | 'file' | None (none set → use the baseline)."""
@@ -98,7 +102,7 @@ def _number(x: object) -> bool:
 
 def parse_targets(doc: dict, path: str | None = None) -> Targets:
     problems: list[str] = []
-    unknown_top = set(doc) - {"version", "updated", "sla", "targets"}
+    unknown_top = set(doc) - {"version", "updated", "sla", "targets", "submissions"}
     if unknown_top:
         problems.append(f"未知的顶层项 / unknown top-level keys: {sorted(unknown_top)}")
     version = doc.get("version")
@@ -123,6 +127,19 @@ def parse_targets(doc: dict, path: str | None = None) -> Targets:
     unknown_sla = set(sla) - {"default_days", "categories"}
     if unknown_sla:
         problems.append(f"[sla] 中未知的项 / unknown keys in [sla]: {sorted(unknown_sla)}")
+
+    submissions = doc.get("submissions", {})
+    deadline_day = DEFAULT_DEADLINE_DAY
+    if not isinstance(submissions, dict):
+        problems.append("[submissions] 应为一节 / must be a table")
+    else:
+        deadline_day = submissions.get("deadline_day", DEFAULT_DEADLINE_DAY)
+        if not (isinstance(deadline_day, int) and not isinstance(deadline_day, bool) and 1 <= deadline_day <= 28):
+            problems.append("submissions.deadline_day 应为 1–28 的整数 / must be a whole number from 1 to 28")
+            deadline_day = DEFAULT_DEADLINE_DAY
+        unknown_sub = set(submissions) - {"deadline_day"}
+        if unknown_sub:
+            problems.append(f"[submissions] 中未知的项 / unknown keys in [submissions]: {sorted(unknown_sub)}")
 
     targets: dict[str, float] = {}
     overrides: dict[str, dict[str, float]] = {}
@@ -149,4 +166,4 @@ def parse_targets(doc: dict, path: str | None = None) -> Targets:
     if problems:
         where = f"{path}: " if path else ""
         raise TargetsError(where + "；".join(problems))
-    return Targets(str(version), updated, targets, overrides, int(default_days), sla_days, path)
+    return Targets(str(version), updated, targets, overrides, int(default_days), sla_days, path, int(deadline_day))

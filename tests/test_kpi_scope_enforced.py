@@ -28,7 +28,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.contract import PILLARS
-from kpi import disputes, engagement, engine, issues, safety, scope, scorecard, series, services, volunteers
+from kpi import (
+    disputes,
+    engagement,
+    engine,
+    issues,
+    safety,
+    scope,
+    scorecard,
+    series,
+    services,
+    submissions,
+    volunteers,
+)
 from kpi.catalogue import headline_ids, scorecard_ids
 from kpi.filters import Filters
 from kpi.targets import Targets
@@ -179,14 +191,17 @@ CALLS = [
     ("scorecard.evaluate", scorecard.evaluate, lambda con, f: scorecard.evaluate(con, f, T)),
     ("scorecard.scorecard", scorecard.scorecard, lambda con, f: scorecard.scorecard(con, f, T)),
     ("scorecard.warnings", scorecard.warnings, lambda con, f: scorecard.warnings(con, f, T)),
+    ("submissions.submissions", submissions.submissions,
+     lambda con, f: submissions.submissions(con, f, date(2024, 6, 28))),
 ]
 # Public functions that take a connection but are checked elsewhere or read no community's data.
 NOT_A_SCOPE_QUERY = {
     scope.scope_options: "takes `allowed` itself: test_scope_options_list_only_the_allowed_community",
     scope.data_starts: "first date of each ledger, warehouse-wide by design (kpi/scope.py); no community",
     scorecard.standing: "the one documented exception: test_standing_* below",
+    submissions.load_history: "takes `allowed` itself (batches, not rows): tests/test_kpi_submissions.py",
 }
-MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard)
+MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard, submissions)
 
 
 def test_every_query_function_is_covered():
