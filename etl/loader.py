@@ -59,6 +59,11 @@ class FileResult:
     messages: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     sheets: list[str | None] = field(default_factory=list)  # the workbook sheets loaded (CSV: [None])
+    examples: dict[str | None, int] = field(default_factory=dict)  # sheet → example rows skipped (not data)
+
+    @property
+    def rows_example(self) -> int:
+        return sum(self.examples.values())
 
     @property
     def file_name(self) -> str:
@@ -526,6 +531,7 @@ def _load_sheet(
     result.rows_read += len(malformed)
     keep = {f"c{j}": f"r_{name}" for name, j in rec.columns.items()}
     table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
+    table = _skip_example_rows(table, sheet.name, result)
     if table.num_rows == 0:
         return
     large = table.num_rows >= LARGE
@@ -575,6 +581,33 @@ def _load_sheet(
     result.rows_loaded += loaded
     result.rows_rejected += rows_read - loaded
     con.execute("DROP VIEW ok; DROP TABLE s; DROP TABLE row_rejects; DROP TABLE rule_text; DROP TABLE repeated_rows")
+
+
+def _skip_example_rows(table, sheet_name: str | None, result: FileResult):
+    """Leave out the templates' example rows (a ledger cell starting with contract.EXAMPLE_MARK); count them.
+
+    They are not data: neither read, loaded nor rejected, only counted in `result.examples`.
+    """
+    import pyarrow.compute as pc
+
+    pattern = "^\\s*" + contract.EXAMPLE_MARK
+    marked = None
+    for name in table.column_names:
+        if name == "_row":
+            continue
+        if not pc.any(pc.match_substring(table[name], contract.EXAMPLE_MARK)).as_py():
+            continue  # the common case: a literal search, no regular expression
+        hit = pc.match_substring_regex(table[name], pattern)
+        marked = hit if marked is None else pc.or_(marked, hit)
+    if marked is None:
+        return table
+    n = pc.sum(pc.cast(pc.fill_null(marked, False), "int64")).as_py() or 0
+    if not n:
+        return table
+    result.examples[sheet_name] = result.examples.get(sheet_name, 0) + n
+    where = f"工作表「{sheet_name}」" if sheet_name else ""
+    result.messages.append(f"{where}已跳过示例行 {n} 行 / {n} example row(s) skipped")
+    return table.filter(pc.invert(pc.fill_null(marked, False)))
 
 
 def _mixed_kinds(preview: list[list[str]], rec: Recognised) -> tuple[int, Kind] | None:
