@@ -1,4 +1,4 @@
-"""Command line: python -m etl load PATH... | demo | status   (every command takes --db).
+"""Command line: python -m etl load PATH... | demo | status | template KIND|all --out DIR   (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
 2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
@@ -205,6 +205,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl.template import kind_by_key, write_templates
+
+    if args.kind != "all":
+        try:
+            kind_by_key(args.kind)
+        except KeyError as exc:
+            _print(exc.args[0], file=sys.stderr)
+            return 2
+    for path in write_templates(args.kind, args.out, args.db):
+        _print(path)
+    return 0
+
+
 DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
 
 
@@ -239,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="批次、行数、拒收数 / batches, row counts, rejects",
                        description="批次、行数、拒收与整份拒收的文件 / batches, row counts, rejects and refused files")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("template", parents=[common], help="生成台账模板 (.xlsx) / write ledger templates",
+                       description="按数据约定生成台账模板：填表说明、表头、下拉列表（社区/小区取自仓库名册）、示例行 / "
+                                   "write .xlsx ledger templates generated from the contract (rosters from the warehouse)")
+    p.add_argument("kind", help="台账种类（英文或中文名）或 all / ledger kind (English key or Chinese name) or all")
+    p.add_argument("--out", required=True, help="输出目录 / output folder")
+    p.set_defaults(func=cmd_template)
     return parser
 
 
