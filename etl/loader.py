@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -705,6 +706,7 @@ def load_paths(
     paths: Iterable[Path | str], db_path: Path | str, progress: Progress | None = None,
     dataset: str | None = None, today: dt.date | None = None,
     fresh: bool = False, guard: Callable[[Path], None] | None = None,
+    dry_run: DryRun | None = None,
 ) -> LoadReport:
     """Load ledger files and folders into the warehouse at db_path.
 
@@ -716,6 +718,10 @@ def load_paths(
 
     A problem with a file refuses that file (status refused, nothing of it
     loaded); any other exception is a bug and propagates: nothing is published.
+
+    `dry_run` (see `preview_paths`): load exactly as usual into the private copy, let
+    `dry_run.before(con, units)` / `dry_run.after(con, report)` look at it, then discard it:
+    nothing is published and no refusal is logged.
     """
     say = progress or (lambda _msg: None)
     today = today or dt.date.today()
@@ -737,6 +743,8 @@ def load_paths(
         if guard is not None:
             guard(session.path)
         con = session.con
+        if dry_run is not None:
+            dry_run.before(con, units)
         changed = False
         total = len(units) + len(refused)
         for n, unit in enumerate(units, start=1):
@@ -762,9 +770,34 @@ def load_paths(
                 meta["dataset"] = "mixed"
             for key, value in meta.items():
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
-        session.publish = changed or bool(dataset)
+        if dry_run is not None:
+            dry_run.after(con, report)
+        else:
+            _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
+        session.publish = (changed or bool(dataset)) and dry_run is None
     return report
+
+
+class DryRun(Protocol):
+    """What `load_paths(dry_run=...)` calls inside the write session (the private copy) it then discards."""
+
+    def before(self, con: duckdb.DuckDBPyConnection, units: list[Unit]) -> None: ...
+
+    def after(self, con: duckdb.DuckDBPyConnection, report: LoadReport) -> None: ...
+
+
+def preview_paths(
+    paths: Iterable[Path | str], db_path: Path | str, *, today: dt.date | None = None,
+    names: list[str] | None = None, progress: Progress | None = None,
+):
+    """A dry run of `load_paths`: what the load would do, per file and sheet; publishes nothing.
+
+    Returns an `etl.intake.PreviewReport` (a LoadReport); `names`: the clerk's file names of `paths`
+    (uploads arrive as temp files). See `etl.intake.preview_paths`.
+    """
+    from etl import intake
+
+    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress)
 
 
 def _dataset(con: duckdb.DuckDBPyConnection) -> str | None:
