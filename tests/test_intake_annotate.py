@@ -99,3 +99,28 @@ def test_csv_becomes_an_xlsx_with_the_same_rows(db: Path, tmp_path: Path) -> Non
     ]
     assert ws["E4"].data_type == "s"  # the clerk's text, not a formula
     assert _filled(ws["F4"]) and not _filled(ws["F5"])
+
+
+def test_xls_becomes_an_xlsx_with_the_same_sheets_and_rows(db: Path, tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("三月")
+    date_style = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for j, h in enumerate(HEAD):
+        ws.write(0, j, h)
+    ws.write(1, 0, dt.datetime(2024, 3, 1), date_style)
+    for j, v in enumerate(["南湾社区", "", "联动联建", "义诊", 7, "X1"], start=1):
+        ws.write(1, j, v)
+    ws.write(2, 0, dt.datetime(2024, 3, 2), date_style)
+    for j, v in enumerate(["南湾社区", "", "联动联建", "义诊", 2.5, "X2"], start=1):
+        ws.write(2, j, v)
+    path = tmp_path / "tmp1.xls"
+    book.save(str(path))
+    report = preview_paths([path], db, today=TODAY, names=["三月.xls"])
+    assert [(r.sheet, r.row_number, r.column_name, r.value) for r in report.rejects] == [("三月", 3, "参与人数", "2.5")]
+    out = load_workbook(io.BytesIO(annotated_copy(path, report.rejects, name="三月.xls")))
+    ws = out["三月"]
+    assert [c.value for c in ws[2]] == [dt.datetime(2024, 3, 1), "南湾社区", None, "联动联建", "义诊", 7, "X1", None]
+    assert ws["H1"].value == "问题说明" and ws["H3"].value == "参与人数：应为整数 / must be a whole number"
+    assert _filled(ws["F3"]) and ws["A2"].number_format == "yyyy-mm-dd"

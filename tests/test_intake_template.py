@@ -147,3 +147,19 @@ def test_template_command_writes_every_kind_with_the_warehouse_rosters(tmp_path:
     bad = subprocess.run([sys.executable, "-m", "etl", "template", "nonsense", "--out", str(tmp_path / "x")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "unknown ledger kind" in bad.stderr
+
+
+def test_example_rows_are_skipped_in_any_file_only_when_a_cell_starts_with_the_mark(tmp_path: Path) -> None:
+    from tests.ledgers import write_csv, write_rosters
+
+    db = tmp_path / "w.duckdb"
+    load_paths(write_rosters(tmp_path / "r"), db, today=TODAY)
+    f = write_csv(tmp_path / "a.csv", [
+        ["日期", "社区", "板块", "活动类型", "参与人数", "备注"],
+        ["2024-02-01", "南湾社区", "联动联建", " 【示例】烹饪教学", "30", ""],
+        ["", "", "", "", "", "【示例】"],
+        ["2024-02-02", "南湾社区", "联动联建", "理发", "5", "不是【示例】"],
+    ])
+    [r] = load_paths([f], db, today=TODAY).files
+    assert (r.status, r.rows_read, r.rows_loaded, r.rows_rejected, r.examples) == ("loaded", 1, 1, 0, {None: 2})
+    assert "已跳过示例行 2 行 / 2 example row(s) skipped" in r.messages
