@@ -1,4 +1,5 @@
-"""Command line: python -m etl load PATH... | demo | status | history | withdraw BATCH_ID   (every command takes --db).
+"""Command line: python -m etl load PATH... | demo | status | history | withdraw BATCH_ID | template KIND|all --out DIR
+(every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
 2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
@@ -270,6 +271,20 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl.template import kind_by_key, write_templates
+
+    if args.kind != "all":
+        try:
+            kind_by_key(args.kind)
+        except KeyError as exc:
+            _print(exc.args[0], file=sys.stderr)
+            return 2
+    for path in write_templates(args.kind, args.out, args.db):
+        _print(path)
+    return 0
+
+
 DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
 
 
@@ -319,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "withdraw it to reapply")
     p.add_argument("batch_id", help="批次编号（见 history）/ batch id (see history)")
     p.set_defaults(func=cmd_withdraw)
+
+    p = sub.add_parser("template", parents=[common], help="生成台账模板 (.xlsx) / write ledger templates",
+                       description="按数据约定生成台账模板：填表说明、表头、下拉列表（社区/小区取自仓库名册）、示例行 / "
+                                   "write .xlsx ledger templates generated from the contract (rosters from the warehouse)")
+    p.add_argument("kind", help="台账种类（英文或中文名）或 all / ledger kind (English key or Chinese name) or all")
+    p.add_argument("--out", required=True, help="输出目录 / output folder")
+    p.set_defaults(func=cmd_template)
     return parser
 
 

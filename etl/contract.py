@@ -142,3 +142,73 @@ def is_personal_header(text: str) -> bool:
     if not h or h in {normalise_header(x) for x in PERSONAL_HEADER_EXCEPTIONS}:
         return False
     return any(w in h for w in PERSONAL_HEADER_WORDS)
+
+
+# --- templates (etl/template.py) and the example row ------------------------
+
+# A row is an example row, skipped by the loader (counted, never rejected), when one of its ledger
+# cells starts with this mark. The templates write it into the first free-text column of their example row.
+EXAMPLE_MARK = "【示例】"
+
+# The closed vocabulary of each field that has one (the templates offer them as drop-downs).
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "pillar": PILLARS,
+    "kind": CASE_KINDS,
+    "status": STATUSES,
+    "outcome": OUTCOMES,
+    "party_member": ("是", "否"),
+}
+
+# What each field means, for the templates' 填表说明 sheet: by field name, or "kind.field" where a field
+# means something particular in one kind.
+FIELD_HELP: dict[str, str] = {
+    "street": "社区所属的街道名称",
+    "community": "社区全称，与社区名册一致（如 南湾社区）",
+    "communities.community": "社区全称；名册中每个社区一行，其他台账的社区必须与这里一致",
+    "households": "户数",
+    "communities.households": "社区的总户数",
+    "compounds.households": "小区的户数",
+    "founded": "社区成立的年份（如 2015）",
+    "compound": "小区名称，须属于该行的社区（见小区名册）",
+    "compounds.compound": "小区名称；其他台账的小区必须与这里一致",
+    "date": "日期",
+    "activities.date": "活动举办的日期",
+    "volunteer_hours.date": "志愿服务的日期",
+    "redemptions.date": "积分兑换的日期",
+    "pillar": "活动所属的党建引领板块",
+    "activity_type": "活动类型（如 烹饪教学、议事协商会）",
+    "participants": "参与活动的人数",
+    "activity_id": "活动的编号，今后修改这一行时靠它找到原行（建议填写）",
+    "volunteer_hours.activity_id": "所服务活动的活动编号（可空）",
+    "title": "活动名称",
+    "partner": "共建单位名称",
+    "services": "提供服务的人次",
+    "volunteers": "参与活动的志愿者人数",
+    "households_visited": "入户走访的户数",
+    "note": "备注",
+    "case_id": "诉求或纠纷的编号，今后修改这一行时靠它找到原行",
+    "kind": "登记的类别",
+    "category": "具体分类（如 物业管理、邻里纠纷）",
+    "opened_on": "登记受理的日期",
+    "source": "来源渠道（如 12345热线、网格员上报）",
+    "closed_on": "办结的日期（未办结的空着）",
+    "status": "办理状态；空着时：有办结日期视为已办结，否则视为办理中",
+    "outcome": "矛盾纠纷的调解结果（只有类别为矛盾纠纷的填写）",
+    "satisfaction": "群众满意度评分，1 至 5 分",
+    "summary": "诉求内容摘要",
+    "volunteer_id": "志愿者编号，与志愿者名册一致",
+    "volunteers.volunteer_id": "志愿者编号；服务记录和积分兑换的编号必须与这里一致",
+    "joined_on": "加入志愿者队伍的日期",
+    "party_member": "是否中共党员",
+    "team": "所属服务队",
+    "hours": "服务时长（小时，可有小数）",
+    "points": "获得的积分（可有小数）",
+    "redemptions.points": "兑换使用的积分（可有小数）",
+    "service": "服务内容",
+    "item": "兑换的物品",
+}
+
+
+def field_help(kind: Kind, f: Field) -> str:
+    """What the field means in this kind (FIELD_HELP)."""
+    return FIELD_HELP.get(f"{kind.name}.{f.name}") or FIELD_HELP.get(f.name, "")

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -61,6 +62,11 @@ class FileResult:
     rejects: list[Reject] = field(default_factory=list)
     sheets: list[str | None] = field(default_factory=list)  # the workbook sheets loaded (CSV: [None])
     batch_ids: list[str] = field(default_factory=list)  # the load_batches rows this file produced
+    examples: dict[str | None, int] = field(default_factory=dict)  # sheet → example rows skipped (not data)
+
+    @property
+    def rows_example(self) -> int:
+        return sum(self.examples.values())
 
     @property
     def file_name(self) -> str:
@@ -531,6 +537,7 @@ def _load_sheet(
     result.rows_read += len(malformed)
     keep = {f"c{j}": f"r_{name}" for name, j in rec.columns.items()}
     table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
+    table = _skip_example_rows(table, sheet.name, result)
     if table.num_rows == 0:
         return
     large = table.num_rows >= LARGE
@@ -580,6 +587,33 @@ def _load_sheet(
     result.rows_loaded += loaded
     result.rows_rejected += rows_read - loaded
     con.execute("DROP VIEW ok; DROP TABLE s; DROP TABLE row_rejects; DROP TABLE rule_text; DROP TABLE repeated_rows")
+
+
+def _skip_example_rows(table, sheet_name: str | None, result: FileResult):
+    """Leave out the templates' example rows (a ledger cell starting with contract.EXAMPLE_MARK); count them.
+
+    They are not data: neither read, loaded nor rejected, only counted in `result.examples`.
+    """
+    import pyarrow.compute as pc
+
+    pattern = "^\\s*" + contract.EXAMPLE_MARK
+    marked = None
+    for name in table.column_names:
+        if name == "_row":
+            continue
+        if not pc.any(pc.match_substring(table[name], contract.EXAMPLE_MARK)).as_py():
+            continue  # the common case: a literal search, no regular expression
+        hit = pc.match_substring_regex(table[name], pattern)
+        marked = hit if marked is None else pc.or_(marked, hit)
+    if marked is None:
+        return table
+    n = pc.sum(pc.cast(pc.fill_null(marked, False), "int64")).as_py() or 0
+    if not n:
+        return table
+    result.examples[sheet_name] = result.examples.get(sheet_name, 0) + n
+    where = f"工作表「{sheet_name}」" if sheet_name else ""
+    result.messages.append(f"{where}已跳过示例行 {n} 行 / {n} example row(s) skipped")
+    return table.filter(pc.invert(pc.fill_null(marked, False)))
 
 
 def _mixed_kinds(preview: list[list[str]], rec: Recognised) -> tuple[int, Kind] | None:
@@ -678,6 +712,7 @@ def load_paths(
     dataset: str | None = None, today: dt.date | None = None,
     fresh: bool = False, guard: Callable[[Path], None] | None = None,
     loaded_by: str | None = None, profile: str | None = None,
+    dry_run: DryRun | None = None,
 ) -> LoadReport:
     """Load ledger files and folders into the warehouse at db_path.
 
@@ -691,6 +726,10 @@ def load_paths(
 
     A problem with a file refuses that file (status refused, nothing of it
     loaded); any other exception is a bug and propagates: nothing is published.
+
+    `dry_run` (see `preview_paths`): load exactly as usual into the private copy, let
+    `dry_run.before(con, units)` / `dry_run.after(con, report)` look at it, then discard it:
+    nothing is published and no refusal is logged.
     """
     say = progress or (lambda _msg: None)
     today = today or dt.date.today()
@@ -712,6 +751,8 @@ def load_paths(
         if guard is not None:
             guard(session.path)
         con = session.con
+        if dry_run is not None:
+            dry_run.before(con, units)
         changed = False
         total = len(units) + len(refused)
         for n, unit in enumerate(units, start=1):
@@ -741,9 +782,34 @@ def load_paths(
             if batch_ids:
                 con.execute("UPDATE load_batches SET data_version = ? WHERE list_contains(?, batch_id)",
                             [meta["data_version"], batch_ids])
-        _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
-        session.publish = changed or bool(dataset)
+        if dry_run is not None:
+            dry_run.after(con, report)
+        else:
+            _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
+        session.publish = (changed or bool(dataset)) and dry_run is None
     return report
+
+
+class DryRun(Protocol):
+    """What `load_paths(dry_run=...)` calls inside the write session (the private copy) it then discards."""
+
+    def before(self, con: duckdb.DuckDBPyConnection, units: list[Unit]) -> None: ...
+
+    def after(self, con: duckdb.DuckDBPyConnection, report: LoadReport) -> None: ...
+
+
+def preview_paths(
+    paths: Iterable[Path | str], db_path: Path | str, *, today: dt.date | None = None,
+    names: list[str] | None = None, progress: Progress | None = None,
+):
+    """A dry run of `load_paths`: what the load would do, per file and sheet; publishes nothing.
+
+    Returns an `etl.intake.PreviewReport` (a LoadReport); `names`: the clerk's file names of `paths`
+    (uploads arrive as temp files). See `etl.intake.preview_paths`.
+    """
+    from etl import intake
+
+    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress)
 
 
 def _dataset(con: duckdb.DuckDBPyConnection) -> str | None:
