@@ -166,6 +166,12 @@ def test_the_issue_example_parses_as_given() -> None:
     assert p.dates["opened_on"] == ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
 
 
+def test_the_documented_example_is_the_issue_example() -> None:
+    doc = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    block = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert load_profile(block) == load_profile(ISSUE_PROFILE)
+
+
 def test_profile_round_trips_through_toml() -> None:
     p = load_profile(HOTLINE_PROFILE)
     p.headers = HOTLINE_HEAD
