@@ -684,6 +684,9 @@ def _recognise_file(
                 notes.append(
                     f"{where}已删除个人信息列 / personal-data columns dropped: " + "、".join(rec.dropped_personal)
                 )
+            if rec.ignored:
+                notes.append(f"{where}映射方案未用的列已忽略 / columns the profile does not use, ignored: "
+                             + "、".join(rec.ignored))
         elif rec is not None:
             mixed = _mixed_kinds(sheet.preview, rec)
             if mixed is not None:

@@ -293,6 +293,15 @@ def test_profile_naming_a_header_the_file_lacks_refuses_the_file(db: Path, tmp_p
     assert rows(db, "SELECT count(*) FROM cases") == before
 
 
+def test_ledgers_in_a_mapped_run_still_load_as_ledgers(tmp_path: Path) -> None:
+    export = write_csv(tmp_path / "工单导出.csv", hotline_rows(100), "utf-8")
+    report = load_paths([*write_rosters(tmp_path / "rosters"), export], tmp_path / "fresh.duckdb", today=TODAY,
+                        mapping=load_profile(HOTLINE_PROFILE))
+    assert [(f.kind, f.profile, f.rows_loaded) for f in report.files] == [
+        ("communities", None, 2), ("compounds", None, 3), ("volunteers", None, 3), ("cases", "12345热线工单导出", 87)]
+    assert any(m.endswith("columns the profile does not use, ignored: Status") for m in report.files[-1].messages)
+
+
 def test_personal_data_column_is_dropped_even_when_mapped(db: Path, tmp_path: Path) -> None:
     export = write_csv(tmp_path / "工单导出.csv", hotline_rows(10), "utf-8")
     p = load_profile(HOTLINE_PROFILE)
