@@ -585,7 +585,7 @@ def _load_sheet(
 
 
 def _mapped_table(rec: Recognised, table, result: FileResult):
-    """The sheet's table through its profile (etl.mapping_module.apply), columns named r_<field>; and the fields present."""
+    """The sheet's table through its profile (etl.mapping.apply), columns named r_<field>; and the fields present."""
     profile = rec.profile
     applied = mapping_module.apply(profile, table, rec.headers)
     if applied.problems:  # checked when the sheet was recognised: the file changed since
