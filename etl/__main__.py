@@ -1,4 +1,4 @@
-"""Command line: python -m etl load PATH... | demo | status | history | withdraw BATCH_ID | template KIND|all --out DIR
+"""Command line: python -m etl load [--mapping PROFILE] PATH... | demo | status | history | withdraw BATCH_ID | template KIND|all --out DIR
 (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
@@ -76,14 +76,25 @@ def cli_user() -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from etl.mapping import ProfileError, resolve
+
     started = time.perf_counter()
-    report = load_paths([Path(p) for p in args.paths], args.db, progress=_progress, loaded_by=cli_user())
+    profile = None
+    if args.mapping:
+        try:
+            profile = resolve(args.mapping)
+        except ProfileError as exc:
+            _print(f"映射方案无法使用 / mapping profile not usable: {exc}", file=sys.stderr)
+            return 2
+    report = load_paths([Path(p) for p in args.paths], args.db, progress=_progress, mapping=profile, loaded_by=cli_user())
     if not report.files:
         _print("没有找到可导入的文件 (.xlsx/.csv) / no ledger files found", file=sys.stderr)
         return 2
     _print_report(report)
     loaded = sum(f.rows_loaded for f in report.files)
-    _print(f"\n完成 / done: {len(report.files)} 个文件, 入库 {loaded} 行, "
+    skipped = sum(f.rows_skipped for f in report.files)
+    skipped_text = f", 按映射方案跳过 {skipped} 行 / {skipped} skipped" if skipped else ""
+    _print(f"\n完成 / done: {len(report.files)} 个文件, 入库 {loaded} 行{skipped_text}, "
           f"{time.perf_counter() - started:.1f}s → {args.db}")
     return report.exit_code
 
@@ -300,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", parents=[common], help="导入台账文件或文件夹 / load ledger files or folders",
                        description="导入台账文件或文件夹（.xlsx/.xls/.csv）/ load ledger files or folders")
     p.add_argument("paths", nargs="+", help="台账文件或文件夹 / ledger files or folders")
+    p.add_argument("--mapping", default=None, metavar="PROFILE",
+                   help="映射方案：.toml 文件或已保存方案的名称（data/mappings/，$GOV_MAPPINGS）/ mapping profile for a "
+                        "foreign export: a .toml file or the name of a saved profile (data/mappings/, $GOV_MAPPINGS)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("demo", parents=[common], help="生成并导入演示数据 / build the demo warehouse",

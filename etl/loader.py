@@ -25,7 +25,8 @@ from typing import Protocol
 import duckdb
 
 from etl import contract, history, schema, warehouse
-from etl.contract import KINDS, LOAD_ORDER, Field, Kind
+from etl import mapping as mapping_module
+from etl.contract import KIND_BY_NAME, KINDS, LOAD_ORDER, Field, Kind
 from etl.history import WithdrawRefused, WithdrawReport, withdraw  # noqa: F401  (the undo of a batch)
 from etl.readers import SUPPORTED_SUFFIXES, Sheet, UnreadableFile, read_ledger
 
@@ -67,6 +68,8 @@ class FileResult:
     @property
     def rows_example(self) -> int:
         return sum(self.examples.values())
+    profile: str | None = None  # the mapping profile the file was loaded with (etl.mapping), if any
+    rows_skipped: int = 0  # rows the profile's [skip] left out (neither loaded nor rejected)
 
     @property
     def file_name(self) -> str:
@@ -109,6 +112,7 @@ class Recognised:
     headers: list[str]  # the header cells as written
     dropped_personal: list[str]
     ignored: list[str]
+    profile: mapping_module.Profile | None = None  # a foreign export read through this profile
 
 
 _HEADER_INDEX = {k.name: contract.header_index(k) for k in KINDS}
@@ -535,15 +539,18 @@ def _load_sheet(
         result.rejects.append(Reject(file_name, sheet.name, row_number, None, None,
                                      "该行列数多于表头 / row has more cells than the header"))
     result.rows_read += len(malformed)
-    keep = {f"c{j}": f"r_{name}" for name, j in rec.columns.items()}
-    table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
+    if rec.profile is not None:  # a foreign export: into contract form, then validated like any ledger
+        table, present = _mapped_table(rec, table, result)
+    else:
+        keep = {f"c{j}": f"r_{name}" for name, j in rec.columns.items()}
+        table = table.select([*keep, "_row"]).rename_columns([*keep.values(), "_row"])
+        present = set(rec.columns)
     table = _skip_example_rows(table, sheet.name, result)
     if table.num_rows == 0:
         return
     large = table.num_rows >= LARGE
     if large:
         say(f"    {file_name}{'［' + sheet.name + '］' if sheet.name else ''}: 已读取 {table.num_rows:,} 行，校验中… / read, validating")
-    present = set(rec.columns)
     rules = _rules(kind, present, today)
     con.register("raw_input", table)
     try:
@@ -616,6 +623,72 @@ def _skip_example_rows(table, sheet_name: str | None, result: FileResult):
     return table.filter(pc.invert(pc.fill_null(marked, False)))
 
 
+def _mapped_table(rec: Recognised, table, result: FileResult):
+    """The sheet's table through its profile (etl.mapping.apply), columns named r_<field>; and the fields present."""
+    profile = rec.profile
+    applied = mapping_module.apply(profile, table, rec.headers)
+    if applied.problems:  # checked when the sheet was recognised: the file changed since
+        raise UnreadableFile("；".join(applied.problems))
+    table = applied.table
+    if applied.skipped:
+        result.rows_skipped += applied.skipped
+        rules = "；".join(f"{h}：{'、'.join(v)}" for h, v in profile.skip.items())
+        result.messages.append(f"按映射方案跳过 {applied.skipped} 行（{rules}）/ {applied.skipped} row(s) skipped "
+                               f"by profile {profile.name!r}")
+    present = {c for c in table.column_names if c != "_row"}
+    return table.rename_columns([c if c == "_row" else f"r_{c}" for c in table.column_names]), present
+
+
+def _recognise_mapped(preview: list[list[str]], choice: mapping_module.Choice) -> Recognised | str | None:
+    """A sheet's header row as a ledger or through a profile; a str is why the explicit profile does not fit.
+
+    With an explicit profile, the first row holding every header it names is the header row (a sheet that
+    is a ledger loads as one); without, a sheet that is not a ledger is mapped by the saved profile whose
+    header set its header row has.
+    """
+    if choice.explicit is not None:
+        profile = choice.explicit
+        for i, cells in enumerate(preview):
+            if not mapping_module.missing_headers(profile, cells):
+                return _recognised_by(profile, i, cells)
+        rec = recognise(preview)
+        if rec is not None:
+            return rec
+        best = _closest_row(profile, preview)
+        if len(mapping_module.missing_headers(profile, best)) < len(profile.named_headers()):
+            return "；".join(mapping_module.check(profile, best))
+        return None  # none of its headers: another sheet (填表说明), handled as a sheet that is no ledger
+    rec = recognise(preview)
+    if rec is not None:
+        return rec
+    for i, cells in enumerate(preview):
+        if any(cells):
+            profile = mapping_module.matching_profile(cells, choice.saved())
+            if profile is not None:
+                return _recognised_by(profile, i, cells)
+    return None
+
+
+def _closest_row(profile: mapping_module.Profile, preview: list[list[str]]) -> list[str]:
+    return min(preview, key=lambda cells: len(mapping_module.missing_headers(profile, cells)), default=[])
+
+
+def _recognised_by(profile: mapping_module.Profile, header_index: int, cells: list[str]) -> Recognised:
+    pos = mapping_module.header_positions(cells)
+    personal = set(mapping_module.personal_fields(profile))
+    columns = {f: pos[contract.normalise_header(h)] for f, h in profile.columns.items() if f not in personal}
+    named = {contract.normalise_header(h) for h in profile.named_headers()}
+    dropped, ignored = [], []
+    for cell in cells:
+        if not cell.strip():
+            continue
+        if contract.is_personal_header(cell):
+            dropped.append(cell)
+        elif contract.normalise_header(cell) not in named:
+            ignored.append(cell)
+    return Recognised(KIND_BY_NAME[profile.kind], header_index, columns, list(cells), dropped, ignored, profile)
+
+
 def _mixed_kinds(preview: list[list[str]], rec: Recognised) -> tuple[int, Kind] | None:
     """A row below the header, within the preview, that is itself the header of another kind."""
     for i in range(rec.header_index + 1, len(preview)):
@@ -625,8 +698,12 @@ def _mixed_kinds(preview: list[list[str]], rec: Recognised) -> tuple[int, Kind] 
     return None
 
 
-def _recognise_file(path: Path, content: bytes | None = None) -> tuple[list[tuple[Sheet, Recognised]], list[str]]:
-    """Read a file's previews and recognise every sheet; raise RefusedFile when it cannot be loaded."""
+def _recognise_file(
+    path: Path, content: bytes | None = None, choice: mapping_module.Choice | None = None,
+) -> tuple[list[tuple[Sheet, Recognised]], list[str]]:
+    """Read a file's previews and recognise every sheet (as a ledger, or through a mapping profile);
+    raise RefusedFile when it cannot be loaded."""
+    choice = choice or mapping_module.Choice()
     try:
         _, sheets = read_ledger(path, content)
     except UnreadableFile as exc:
@@ -635,9 +712,21 @@ def _recognise_file(path: Path, content: bytes | None = None) -> tuple[list[tupl
     notes: list[str] = []
     refusals: list[str] = []
     for sheet in sheets:
-        rec = recognise(sheet.preview)
+        rec = _recognise_mapped(sheet.preview, choice)
         where = f"工作表「{sheet.name}」" if sheet.name else ""
-        if rec is not None:
+        if isinstance(rec, str):  # the explicit profile names headers the sheet lacks
+            refusals.append(where + rec)
+        elif rec is not None and rec.profile is not None:
+            found.append((sheet, rec))
+            notes.append(f"{where}按映射方案“{rec.profile.name}”导入 / mapped with profile {rec.profile.name!r}")
+            if rec.dropped_personal:
+                notes.append(
+                    f"{where}已删除个人信息列 / personal-data columns dropped: " + "、".join(rec.dropped_personal)
+                )
+            if rec.ignored:
+                notes.append(f"{where}映射方案未用的列已忽略 / columns the profile does not use, ignored: "
+                             + "、".join(rec.ignored))
+        elif rec is not None:
             mixed = _mixed_kinds(sheet.preview, rec)
             if mixed is not None:
                 row, other = mixed
@@ -660,6 +749,8 @@ def _recognise_file(path: Path, content: bytes | None = None) -> tuple[list[tupl
             continue  # an empty sheet
         elif sheet.name is not None and closest_kind(sheet.preview) is None:
             notes.append(f"{where}不是台账，已跳过 / sheet is not a ledger, skipped")
+        elif choice.explicit is not None:
+            refusals.append(where + "；".join(mapping_module.check(choice.explicit, _closest_row(choice.explicit, sheet.preview))))
         else:
             refusals.append(where + refusal_message(sheet.preview))
     if refusals:
@@ -677,18 +768,19 @@ class Unit:
     kind: Kind
     sheet_names: list[str | None]
     notes: list[str]
+    choice: mapping_module.Choice | None = None  # how its sheets were recognised (profiles)
 
     @property
     def order(self) -> tuple[int, str]:
         return LOAD_ORDER.index(self.kind.name), str(self.path)
 
 
-def _units(path: Path) -> list[Unit]:
+def _units(path: Path, choice: mapping_module.Choice | None = None) -> list[Unit]:
     """The file's sheets grouped by kind (a workbook may hold one kind per sheet); RefusedFile if it cannot load."""
-    found, notes = _recognise_file(path)
+    found, notes = _recognise_file(path, choice=choice)
     by_kind: dict[str, Unit] = {}
     for sheet, rec in found:
-        by_kind.setdefault(rec.kind.name, Unit(path, rec.kind, [], [])).sheet_names.append(sheet.name)
+        by_kind.setdefault(rec.kind.name, Unit(path, rec.kind, [], [], choice)).sheet_names.append(sheet.name)
     units = sorted(by_kind.values(), key=lambda u: u.order)
     units[0].notes.extend(notes)
     return units
@@ -713,6 +805,7 @@ def load_paths(
     fresh: bool = False, guard: Callable[[Path], None] | None = None,
     loaded_by: str | None = None, profile: str | None = None,
     dry_run: DryRun | None = None,
+    mapping: mapping_module.Profile | Path | str | None = None,
 ) -> LoadReport:
     """Load ledger files and folders into the warehouse at db_path.
 
@@ -724,6 +817,12 @@ def load_paths(
     CLI: 'cli:<os user>') and `profile` (the mapping profile's name; None for contract-form files) are
     recorded on every batch of the run, as is the `meta.data_version` the run produced.
 
+    `mapping` (a `etl.mapping.Profile`, a profile's TOML file, or a saved
+    profile's name) reads the files as that foreign export; without it, a sheet
+    that is not a ledger but has a saved profile's header set is mapped by that
+    profile. An unknown or invalid profile raises `etl.mapping.ProfileError`
+    before anything is read.
+
     A problem with a file refuses that file (status refused, nothing of it
     loaded); any other exception is a bug and propagates: nothing is published.
 
@@ -731,6 +830,7 @@ def load_paths(
     `dry_run.before(con, units)` / `dry_run.after(con, report)` look at it, then discard it:
     nothing is published and no refusal is logged.
     """
+    choice = mapping_module.Choice(mapping_module.resolve(mapping) if mapping is not None else None)
     say = progress or (lambda _msg: None)
     today = today or dt.date.today()
     files = expand_paths(Path(p) for p in paths)
@@ -742,7 +842,7 @@ def load_paths(
             report.files.append(FileResult(p, messages=["文件不存在 / file not found"]))
             continue
         try:
-            units.extend(_units(p))
+            units.extend(_units(p, choice))
         except RefusedFile as exc:
             refused.append(FileResult(p, messages=[str(exc)]))
     # Reference kinds first; the order is decided from the headers alone.
@@ -880,13 +980,15 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
         result.messages.append("同一文件已导入过，未作任何改变 / byte-identical file already loaded; nothing changed")
         return result
     try:
-        found, _ = _recognise_file(path, content)
+        found, _ = _recognise_file(path, content, unit.choice)
     except RefusedFile as exc:  # the file changed since it was recognised
         return _refuse(result, str(exc))
     sheets = [(i, sheet, rec) for i, (sheet, rec) in enumerate(found)
               if rec.kind.name == kind.name and sheet.name in unit.sheet_names]
     if [sheet.name for _, sheet, _ in sheets] != unit.sheet_names:
         return _refuse(result, "文件在导入过程中被修改，请重新导入 / the file changed during the load; load it again")
+    profiles = list(dict.fromkeys(rec.profile.name for _, _, rec in sheets if rec.profile is not None))
+    result.profile = "、".join(profiles) or None
     stamp = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
     if con.execute("SELECT count(*) FROM load_batches WHERE starts_with(batch_id, ?)", [stamp]).fetchone()[0]:
         stamp += f"-{uuid.uuid4().hex[:6]}"  # the same file again within a second (after it was withdrawn)
@@ -907,7 +1009,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
                 "rows_rejected, status, message, sheet, loaded_by, profile, rows_updated, communities) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, path.name, sha, kind.name, _utc_now(), read, loaded, rejected, status,
-                 "；".join(result.messages) or None, sheet.name, loaded_by, profile,
+                 "；".join(result.messages) or None, sheet.name, loaded_by, result.profile or profile,
                  history.rows_updated(con, batch_id), history.communities_of(con, batch_id)],
             )
             result.batch_ids.append(batch_id)
