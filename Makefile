@@ -30,12 +30,13 @@ run: $(VENV)/.runtime-installed $(DB)
 	GOV_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# Two workers (pytest-xdist): the real-browser tests all run on one of them, one at a time.
 test: $(VENV)/.dev-installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # Everything but the real-browser tests (Playwright + Chromium).
 test-fast: $(VENV)/.dev-installed
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m "not browser" -n 2
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -900,7 +900,7 @@ class DryRun(Protocol):
 
 def preview_paths(
     paths: Iterable[Path | str], db_path: Path | str, *, today: dt.date | None = None,
-    names: list[str] | None = None, progress: Progress | None = None,
+    names: list[str] | None = None, progress: Progress | None = None, mapping=None,
 ):
     """A dry run of `load_paths`: what the load would do, per file and sheet; publishes nothing.
 
@@ -909,7 +909,7 @@ def preview_paths(
     """
     from etl import intake
 
-    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress)
+    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress, mapping=mapping)
 
 
 def _dataset(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -34,6 +34,14 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory):
     return report, db, folder / "ledgers"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs two workers), every real-browser test runs on the same worker, one
+    after another: several browser tests at once on two cores make each other flaky."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def accounts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The account store every app test uses ($GOV_ACCOUNTS): one account per role (tests.ui_helpers.ACCOUNTS),
