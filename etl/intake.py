@@ -179,6 +179,7 @@ def _file_sha(path: Path) -> str | None:
 def preview_paths(
     paths: Iterable[Path | str], db_path: Path | str, *, today: dt.date | None = None,
     names: list[str] | None = None, progress: Progress | None = None, mapping=None,
+    allowed: Iterable[str] | None = None,
 ) -> PreviewReport:
     """What loading these files would do, per file and sheet, without publishing anything (see the module doc)."""
     inspector = _Inspector()
@@ -187,7 +188,7 @@ def preview_paths(
         ok, too_large = _split_by_size(named)
         if ok:
             loaded = loader.load_paths(ok, db_path, progress=progress, today=today, dry_run=inspector,
-                                       mapping=mapping)
+                                       mapping=mapping, allowed=allowed)
             report.files.extend(loaded.files)
         report.files.extend(too_large)
         recognised = {}

@@ -12,6 +12,7 @@ query that yields reject records.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -31,6 +32,9 @@ from etl.history import WithdrawRefused, WithdrawReport, withdraw  # noqa: F401 
 from etl.readers import SUPPORTED_SUFFIXES, Sheet, UnreadableFile, read_ledger
 
 Progress = Callable[[str], None]
+
+# The communities a load may write rows for (a clerk's upload), None = any; set by `load_paths(allowed=...)`.
+_ALLOWED: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar("allowed", default=None)
 
 STATUS_LOADED = "loaded"
 STATUS_LOADED_WITH_REJECTS = "loaded_with_rejects"
@@ -283,6 +287,15 @@ class Rule:
 def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
     rules: list[Rule] = []
     fields = {f.name: f for f in kind.fields}
+    if _ALLOWED.get() is not None:  # a clerk's upload: only rows of the communities they may load for
+        if "community" in fields:
+            rules.append(Rule("community", "community IS NOT NULL AND community NOT IN "
+                                           "(SELECT name FROM allowed_communities)",
+                              "不是您可上报的社区 / not a community you may load ledgers for"))
+        elif "volunteer_id" in fields:
+            rules.append(Rule("volunteer_id", "volunteer_id IN (SELECT volunteer_id FROM volunteers WHERE community "
+                                              "NOT IN (SELECT name FROM allowed_communities))",
+                              "志愿者不属于您可上报的社区 / the volunteer belongs to a community you may not load for"))
     for f in kind.required:
         rules.append(Rule(f.name, f"{f.name} IS NULL", "必填项为空 / required value missing"))
     for name in present:
@@ -806,8 +819,13 @@ def load_paths(
     loaded_by: str | None = None, profile: str | None = None,
     dry_run: DryRun | None = None,
     mapping: mapping_module.Profile | Path | str | None = None,
+    allowed: Iterable[str] | None = None,
 ) -> LoadReport:
     """Load ledger files and folders into the warehouse at db_path.
+
+    `allowed`: the communities whose rows this load may write (a clerk's upload: their own); a row of
+    another community, or an hours/redemption row of another community's volunteer, is rejected with the
+    reason. None (the command line, an administrator): any community.
 
     Files are recognised from their headers first (a workbook may hold one kind
     per sheet), then loaded kind by kind, reference kinds first, across all
@@ -847,10 +865,25 @@ def load_paths(
             refused.append(FileResult(p, messages=[str(exc)]))
     # Reference kinds first; the order is decided from the headers alone.
     units.sort(key=lambda u: u.order)
+    scope = tuple(dict.fromkeys(allowed)) if allowed is not None else None
+    token = _ALLOWED.set(scope)
+    try:
+        return _load_units(units, refused, report, db_path, scope, say, today, dataset, fresh, guard, dry_run,
+                           loaded_by, profile)
+    finally:
+        _ALLOWED.reset(token)
+
+
+def _load_units(units, refused, report, db_path, scope, say, today, dataset, fresh, guard, dry_run, loaded_by,
+                profile) -> LoadReport:
+    """`load_paths` once the files are recognised: every unit in the file's transaction, then publish."""
     with warehouse.writing(db_path, fresh=fresh) as session:
         if guard is not None:
             guard(session.path)
         con = session.con
+        if scope is not None:
+            con.execute("CREATE OR REPLACE TEMP TABLE allowed_communities (name VARCHAR)")
+            con.executemany("INSERT INTO allowed_communities VALUES (?)", [[c] for c in scope])
         if dry_run is not None:
             dry_run.before(con, units)
         changed = False
@@ -901,6 +934,7 @@ class DryRun(Protocol):
 def preview_paths(
     paths: Iterable[Path | str], db_path: Path | str, *, today: dt.date | None = None,
     names: list[str] | None = None, progress: Progress | None = None, mapping=None,
+    allowed: Iterable[str] | None = None,
 ):
     """A dry run of `load_paths`: what the load would do, per file and sheet; publishes nothing.
 
@@ -909,7 +943,8 @@ def preview_paths(
     """
     from etl import intake
 
-    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress, mapping=mapping)
+    return intake.preview_paths(paths, db_path, today=today, names=names, progress=progress, mapping=mapping,
+                                allowed=allowed)
 
 
 def _dataset(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -58,7 +58,11 @@ PAGES = (
     ("pages/services.py", "page.services", ":material/handyman:"),
     ("pages/volunteers.py", "page.volunteers", ":material/volunteer_activism:"),
     ("pages/briefing.py", "page.briefing", ":material/description:"),
+    ("pages/submissions.py", "page.submissions", ":material/fact_check:"),
     ("pages/kpi_catalogue.py", "page.kpi_catalogue", ":material/menu_book:"),
+)
+LOADER_PAGES = (  # roles that may load ledgers (Viewer.can_load: clerks for their community, administrators)
+    ("pages/intake.py", "page.intake", ":material/upload_file:"),
 )
 ADMIN_PAGES = (
     ("pages/audit.py", "page.audit", ":material/policy:"),
@@ -105,7 +109,8 @@ def _header(page_title: str, view: ViewState) -> None:
 
 
 def _pages(viewer, lang: str) -> list:
-    listed = PAGES + (ADMIN_PAGES if viewer is not None and viewer.is_admin else ())
+    listed = PAGES + (LOADER_PAGES if viewer is not None and viewer.can_load() else ()) \
+        + (ADMIN_PAGES if viewer is not None and viewer.is_admin else ())
     return [
         st.Page(file, title=t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
         for file, key, icon in listed
