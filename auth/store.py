@@ -64,6 +64,8 @@ ACTIONS: dict[str, str] = {
     "demo_accounts": "创建演示账号",
     "demo_credentials_forgotten": "删除演示密码",
     "load": "导入台账",
+    "withdraw": "撤回导入",
+    "mapping_saved": "保存映射方案",
     "download": "下载",
     "export": "导出",
 }

@@ -88,3 +88,83 @@ def test_a_clerk_downloads_fills_uploads_previews_and_confirms(browser, demo_db,
         after = _activities_card(page, url)
         assert after == before + 2
         ctx.close()
+
+
+PROFILE = """
+name = "12345热线工单导出"
+kind = "cases"
+
+[columns]
+case_id   = "工单编号"
+opened_on = "受理时间"
+closed_on = "办结时间"
+category  = "诉求类型"
+source    = "来源渠道"
+status    = "办理状态"
+community = "所属社区"
+
+[constants]
+kind = "居民诉求"
+
+[values.status]
+"已办结" = "已办结"
+"处理中" = "办理中"
+"已回退" = "已转办"
+
+[skip]
+"办理状态" = ["无效工单", "重复工单"]
+
+[dates]
+opened_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
+closed_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
+"""
+
+EXPORT = [
+    ["工单编号", "受理时间", "办结时间", "诉求类型", "来源渠道", "办理状态", "所属社区", "来电人电话"],
+    ["GD-2026-0001", "9/3/2026 2:07:00 PM", "9/10/2026 9:00:00 AM", "停车管理", "12345热线", "已办结", "南湾社区",
+     "13800001111"],
+    ["GD-2026-0002", "2026-09-12 08:30", "", "房屋漏水", "12345热线", "处理中", "南湾社区", "13800002222"],
+    ["GD-2026-0003", "2026-09-13 10:00", "", "噪音扰民", "12345热线", "无效工单", "南湾社区", "13800003333"],
+]
+
+
+def test_a_foreign_export_loads_through_a_saved_profile_from_the_page(browser, demo_db, tmp_path):
+    from tests.ledgers import write_csv
+
+    db = tmp_path / "governance.duckdb"
+    shutil.copyfile(demo_db, db)
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "12345.toml").write_text(PROFILE, encoding="utf-8")
+    export = write_csv(tmp_path / "12345工单导出.csv", EXPORT, encoding="utf-8-sig")
+    unknown = write_csv(tmp_path / "别的系统导出.csv", [["编码", "时间", "内容"], ["X1", "2026-09-01", "一"]])
+    with streamlit_server(db, env={"GOV_MAPPINGS": str(mappings)}) as url:
+        ctx = signed_in_context(browser, url, role="clerk", viewport={"width": 1280, "height": 1400})
+        page = ctx.new_page()
+        page.goto(f"{url}/intake")
+        page.wait_for_selector('input[type="file"]', state="attached", timeout=WAIT_MS)
+        _settled(page)
+        page.locator('input[type="file"]').set_input_files([str(export), str(unknown)])
+        page.wait_for_selector("text=按映射方案", timeout=WAIT_MS)  # the preview names the profile it used
+        _settled(page)
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "12345热线工单导出" in main and "确认后导入 2 行" in main
+        assert "映射外部导出" in main  # the other file: the page offers to map it
+        assert "13800001111" not in main  # the caller's phone column is dropped, not shown
+        page.get_by_role("button", name="确认入库").click()
+        page.wait_for_selector("text=入库 2 行", timeout=WAIT_MS)
+        ctx.close()
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT case_id, status, opened_on FROM cases WHERE case_id LIKE 'GD-2026-%' "
+                           "ORDER BY 1").fetchall()
+        profile = con.execute("SELECT profile, loaded_by FROM load_batches WHERE file_name = '12345工单导出.csv'"
+                              ).fetchone()
+    finally:
+        con.close()
+    import datetime as dt
+
+    assert rows == [("GD-2026-0001", "已办结", dt.date(2026, 9, 3)), ("GD-2026-0002", "办理中", dt.date(2026, 9, 12))]
+    assert profile == ("12345热线工单导出", "nanwan-clerk")

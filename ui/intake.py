@@ -135,3 +135,96 @@ def withdraw(batch_id: str):
     session.record("withdraw", batch_id, {"withdrawal": report.batch_id, "action": report.action,
                                           "rows_removed": report.rows_removed, "rows_restored": report.rows_restored})
     return report
+
+
+# ---------------------------------------------------------------------- mapping a foreign export
+
+
+def unrecognised(preview) -> list[str]:
+    """The clerk's names of files whose header row is no ledger (and no saved profile's): candidates for mapping."""
+    return [s.file_name for s in preview.sheets if s.kind is None and any("无法识别表头" in m for m in s.messages)]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _file_columns(path: str, limit: int = 5000) -> tuple[list[str], dict[str, list[str]]]:
+    from etl.readers import read_ledger
+
+    _, sheets = read_ledger(Path(path))
+    for sheet in sheets:
+        for i, row in enumerate(sheet.preview):
+            if sum(bool(c.strip()) for c in row) >= 2:  # the first row with at least two cells: the header row
+                names = [f"c{j}" for j in range(len(row))]
+                table, _ = sheet.data(i, names)
+                table = table.slice(0, limit)
+                values = {h: sorted({v for v in table[f"c{j}"].to_pylist() if v and v.strip()})[:200]
+                          for j, h in enumerate(row) if h.strip()}
+                return [h for h in row if h.strip()], values
+    return [], {}
+
+
+def file_columns(staged: Staged, name: str) -> tuple[list[str], dict[str, list[str]]]:
+    """A file's header row and, per header, its distinct values (first rows) — for the mapping editor."""
+    return _file_columns(staged.paths[staged.names.index(name)])
+
+
+def kind_fields(kind: str):
+    """The contract fields of a kind: (name, Chinese header, required, vocabulary or None, is a date)."""
+    from etl.contract import KIND_BY_NAME
+    from etl.mapping import VOCABULARIES
+
+    k = KIND_BY_NAME[kind]
+    return [(f.name, f.zh, f in k.required, VOCABULARIES.get(f.name), f.type == "date") for f in k.fields]
+
+
+def profile_toml(name: str, kind: str, columns: dict, constants: dict, values: dict, skip: dict, dates: dict,
+                 headers: list[str]) -> str:
+    """A mapping profile (etl.mapping) as TOML, checked (raises etl.mapping.ProfileError, bilingual)."""
+    from etl.mapping import Profile, profile_to_toml, validate
+
+    profile = validate(Profile(name=name, kind=kind, columns=columns, constants=constants, values=values,
+                               skip=skip, dates=dates, headers=headers))
+    return profile_to_toml(profile)
+
+
+def save_profile(toml_text: str) -> Path:
+    """Save a profile under data/mappings/ (`$GOV_MAPPINGS`): a later file with the same header set is mapped
+    by it automatically, on the page and by `python -m etl load`."""
+    from etl.mapping import load_profile, mappings_folder
+
+    profile = load_profile(toml_text)
+    folder = mappings_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in profile.name).strip("_") or "profile"
+    path = folder / f"{safe}.toml"
+    path.write_text(toml_text, encoding="utf-8")
+    session.record("mapping_saved", profile.name, {"kind": profile.kind, "file": path.name})
+    return path
+
+
+def preview_mapped(staged: Staged, toml_text: str):
+    """The preview with a mapping profile applied to the files."""
+    from ui.data import version
+
+    return _preview_mapped(staged.digest, staged.paths, staged.names, _allowed(), version(), toml_text)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _preview_mapped(digest, paths, names, allowed, version, toml_text):  # noqa: ARG001
+    from etl.mapping import load_profile
+
+    return _loader.preview_paths(list(paths), db_path(), names=list(names), allowed=allowed,
+                                 mapping=load_profile(toml_text))
+
+
+def confirm_mapped(staged: Staged, toml_text: str):
+    from etl.mapping import load_profile
+
+    v = session.viewer()
+    report = _intake.load_uploads(list(staged.paths), db_path(), names=list(staged.names), loaded_by=v.name,
+                                  allowed=_allowed(), mapping=load_profile(toml_text))
+    for f in report.files:
+        session.record("load", f.file_name, {"kind": f.kind, "status": f.status, "rows_loaded": f.rows_loaded,
+                                             "rows_rejected": f.rows_rejected, "profile": f.profile,
+                                             "batches": list(f.batch_ids)})
+    clear()
+    return report
