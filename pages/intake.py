@@ -147,8 +147,12 @@ st.subheader(ui.tr("intake.confirm_title"), anchor=False)
 st.caption(ui.tr("intake.confirm_help", n=loadable))
 if st.button(ui.tr("intake.confirm"), type="primary", disabled=loadable == 0, key="intake_confirm",
              icon=":material/cloud_upload:"):
-    with st.spinner(ui.tr("intake.loading")):
-        report = intake.confirm_mapped(staged, mapped_toml) if mapped_toml else intake.confirm(staged)
+    with st.status(ui.tr("intake.loading"), expanded=True) as status:
+        def say(message: str) -> None:
+            status.write(markdown(message.strip()))
+
+        report = intake.confirm_mapped(staged, mapped_toml, say) if mapped_toml else intake.confirm(staged, say)
+        status.update(label=ui.tr("intake.loaded"), state="complete", expanded=False)
     for f in report.files:
         text = ui.tr("intake.result", file=markdown(f.file_name), loaded=f.rows_loaded, rejected=f.rows_rejected,
                      status=ui.tr(f"intake.status.{f.status}"))

@@ -119,6 +119,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "intake.confirm": ("确认入库", "Load"),
     "intake.loading": ("正在入库（如有其他上报正在入库，将排队等待）…", "Loading (waiting for any other upload first)…"),
+    "intake.loaded": ("入库完成", "Loaded"),
     "intake.result": ("“{file}”：{status}，入库 {loaded} 行，拒收 {rejected} 行。",
                       "“{file}”: {status}; {loaded} rows loaded, {rejected} rejected."),
     "intake.status.loaded": ("已入库", "loaded"),

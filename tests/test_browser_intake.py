@@ -23,7 +23,7 @@ def _settled(page) -> None:
 
 
 def _activities_card(page, url: str) -> int:
-    page.goto(f"{url}/engagement?period=2026Q3")
+    page.goto(f"{url}/engagement?period=2026Q3&community=%E5%8D%97%E6%B9%BE%E7%A4%BE%E5%8C%BA")  # 南湾社区
     page.wait_for_selector('[data-testid="stMetric"]', timeout=WAIT_MS)
     _settled(page)
     card = page.locator('[data-testid="stMetric"]').filter(has_text="活动场次").first
@@ -88,6 +88,17 @@ def test_a_clerk_downloads_fills_uploads_previews_and_confirms(browser, demo_db,
         after = _activities_card(page, url)
         assert after == before + 2
         ctx.close()
+
+        # an administrator withdraws the batch on 报送情况: the numbers return exactly
+        admin = signed_in_context(browser, url, role="admin", viewport={"width": 1280, "height": 1400})
+        page = admin.new_page()
+        page.goto(f"{url}/submissions")
+        page.wait_for_selector("text=导入记录", timeout=WAIT_MS)
+        _settled(page)
+        page.get_by_role("button", name="撤回本次导入").click()  # the newest batch is preselected: the clerk's
+        page.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=WAIT_MS)
+        assert _activities_card(page, url) == before
+        admin.close()
 
 
 PROFILE = """

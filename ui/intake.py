@@ -112,12 +112,13 @@ def annotated(staged: Staged, name: str, rejects) -> bytes:
     return _annotate.annotated_copy(Path(path), [r for r in rejects if r.file_name == name], name=name)
 
 
-def confirm(staged: Staged):
+def confirm(staged: Staged, progress=None):
     """确认入库: load the staged files through the loader (waits for a load in progress), as the signed-in
-    clerk, within their communities; every batch goes to the audit trail."""
+    clerk, within their communities; every batch goes to the audit trail. `progress(message)` hears the
+    loader's stages (large files report theirs)."""
     v = session.viewer()
     report = _intake.load_uploads(list(staged.paths), db_path(), names=list(staged.names), loaded_by=v.name,
-                                  allowed=_allowed())
+                                  allowed=_allowed(), progress=progress)
     for f in report.files:
         session.record("load", f.file_name, {"kind": f.kind, "status": f.status, "rows_loaded": f.rows_loaded,
                                              "rows_rejected": f.rows_rejected, "batches": list(f.batch_ids)})
@@ -216,12 +217,12 @@ def _preview_mapped(digest, paths, names, allowed, version, toml_text):  # noqa:
                                  mapping=load_profile(toml_text))
 
 
-def confirm_mapped(staged: Staged, toml_text: str):
+def confirm_mapped(staged: Staged, toml_text: str, progress=None):
     from etl.mapping import load_profile
 
     v = session.viewer()
     report = _intake.load_uploads(list(staged.paths), db_path(), names=list(staged.names), loaded_by=v.name,
-                                  allowed=_allowed(), mapping=load_profile(toml_text))
+                                  allowed=_allowed(), mapping=load_profile(toml_text), progress=progress)
     for f in report.files:
         session.record("load", f.file_name, {"kind": f.kind, "status": f.status, "rows_loaded": f.rows_loaded,
                                              "rows_rejected": f.rows_rejected, "profile": f.profile,
