@@ -284,3 +284,36 @@ class Readers:
                     con.close()
                 _remove_with_wal(link)
             self._open.clear()
+
+
+# --- schema upgrades ---------------------------------------------------------------------------------------
+
+def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    return set(con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                           "WHERE table_schema = 'main'").fetchall())
+
+
+def schema_is_current(path: Path | str) -> bool:
+    """Whether the warehouse holds every table and column this version of the code expects."""
+    mem = duckdb.connect(":memory:", config=dict(_CONFIG))
+    try:
+        schema.create_all(mem)
+        expected = _columns(mem)
+    finally:
+        mem.close()
+    con = open_read_only(path)
+    try:
+        return expected <= _columns(con)
+    finally:
+        con.close()
+
+
+def upgrade_schema(path: Path | str) -> bool:
+    """Bring a warehouse written by an older version up to the current schema (new tables and columns, by the
+    same `schema.create_all` every load runs), published like a load. True if it had to."""
+    path = Path(path)
+    if not path.exists() or schema_is_current(path):
+        return False
+    with writing(path):
+        pass  # writing() runs schema.create_all on the private copy and publishes it
+    return True

@@ -32,13 +32,14 @@ shown = pd.DataFrame({
                   for t in table["last_loaded_at"]],
     "by": table["loaded_by"].fillna("—"),
     "file": table["file_name"].fillna("—"),
-    "rows": table["rows_loaded"], "rejects": table["rows_rejected"], "late": table["late"],
+    "rows": [ui.drilldown.shown_number(v, "int", lg) for v in table["rows_loaded"]],
+    "rejects": [ui.drilldown.shown_number(v, "int", lg) for v in table["rows_rejected"]], "late": table["late"],
 })
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "community": ui.tr("col.community"), "kind": ui.tr("sub.col_kind"), "latest": ui.tr("sub.col_latest"),
     "loaded_at": ui.tr("sub.col_loaded_at"), "by": ui.tr("sub.col_by"), "file": ui.tr("sub.col_file"),
-    "rows": st.column_config.NumberColumn(ui.tr("sub.col_rows"), format="%d"),
-    "rejects": st.column_config.NumberColumn(ui.tr("sub.col_rejects"), format="%d"),
+    "rows": st.column_config.TextColumn(ui.tr("sub.col_rows"), alignment="right"),
+    "rejects": st.column_config.TextColumn(ui.tr("sub.col_rejects"), alignment="right"),
     "late": st.column_config.CheckboxColumn(ui.tr("sub.col_late")),
 })
 

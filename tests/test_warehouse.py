@@ -240,3 +240,24 @@ class _duckdb_closed:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_an_older_warehouse_is_upgraded_to_the_current_schema(tmp_path):
+    """A warehouse written before a new column existed gets it (the UI calls this before reading)."""
+    import duckdb
+
+    from etl.warehouse import schema_is_current, upgrade_schema, writing
+
+    db = tmp_path / "old.duckdb"
+    with writing(db) as s:
+        s.con.execute("ALTER TABLE load_batches DROP COLUMN loaded_by")  # as an older version wrote it
+    assert not schema_is_current(db)
+    assert upgrade_schema(db) is True
+    assert schema_is_current(db) and upgrade_schema(db) is False
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_name = 'load_batches'").fetchall()]
+    finally:
+        con.close()
+    assert "loaded_by" in cols

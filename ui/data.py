@@ -42,6 +42,19 @@ def warehouse_exists() -> bool:
     return db_path().exists()
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _upgraded(path: str, version: str) -> bool:  # noqa: ARG001 - version is the cache key
+    from etl.warehouse import upgrade_schema
+
+    return upgrade_schema(path)
+
+
+def ensure_current_schema() -> None:
+    """Once per warehouse version and server: a warehouse written by an older version of the code gets the
+    current tables and columns (the loader's own migration), so every page can read it before the next load."""
+    _upgraded(str(db_path()), version())
+
+
 def targets_version() -> str:
     """Changes whenever the targets file is edited (or appears / disappears)."""
     p = default_targets_path()

@@ -41,7 +41,7 @@ from present.labels import DEFAULT_LANG, LANGS, t
 from ui import session
 from ui.components import header as draw_header
 from ui.components import page_title_for_tab
-from ui.data import db_path, query, warehouse_exists
+from ui.data import db_path, ensure_current_schema, query, warehouse_exists
 from ui.filters import adopt_url, current_view, render
 from ui.state import Choices, ViewState
 
@@ -109,8 +109,12 @@ def _header(page_title: str, view: ViewState) -> None:
 
 
 def _pages(viewer, lang: str) -> list:
-    listed = PAGES + (LOADER_PAGES if viewer is not None and viewer.can_load() else ()) \
-        + (ADMIN_PAGES if viewer is not None and viewer.is_admin else ())
+    """The pages a viewer's role may open; signed out (viewer None): every page, so that any deep link stays
+    addressable through the sign-in (none of them runs before it)."""
+    if viewer is None:
+        listed = PAGES + LOADER_PAGES + ADMIN_PAGES
+    else:
+        listed = PAGES + (LOADER_PAGES if viewer.can_load() else ()) + (ADMIN_PAGES if viewer.is_admin else ())
     return [
         st.Page(file, title=t(key, lang), icon=icon, url_path=Path(file).stem, default=(file == PAGES[0][0]))
         for file, key, icon in listed
@@ -143,6 +147,7 @@ def run() -> None:
         if not warehouse_exists():
             _missing_warehouse()
             return
+        ensure_current_schema()
         viewer = session.current_viewer()
         if viewer is None:
             # every page stays addressable (the URL and its filters survive the sign-in), none is run
