@@ -18,13 +18,14 @@ st.caption(ui.tr("intake.intro"))
 # ---------------------------------------------------------------- 1 templates
 st.subheader(ui.tr("intake.templates"), anchor=False)
 kinds = intake.kind_names(lg)
-c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-kind = c1.selectbox(ui.tr("intake.kind"), list(kinds), format_func=kinds.get, key="intake_kind")
 communities = tuple(opts.communities["community"])
 compounds = tuple(zip(opts.compounds["community"], opts.compounds["compound"], strict=True))
-c2.download_button(ui.tr("intake.template_download"), data=lambda: intake.template(kind, communities, compounds),
-                   file_name=intake.template_name(kind), icon=":material/download:", on_click="ignore",
-                   width="stretch", key="intake_template")
+for row_start in range(0, len(kinds), 4):
+    for col, kind in zip(st.columns(4), list(kinds)[row_start:row_start + 4], strict=False):
+        col.download_button(kinds[kind], data=lambda k=kind: intake.template(k, communities, compounds),
+                            file_name=intake.template_name(kind), icon=":material/download:", on_click="ignore",
+                            width="stretch", key=f"intake_template_{kind}",
+                            help=ui.tr("intake.template_download"))
 st.caption(ui.tr("intake.template_help"))
 
 # ---------------------------------------------------------------- 2 upload and preview

@@ -84,7 +84,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "intake.templates": ("① 下载模板", "① Templates"),
     "intake.kind": ("台账种类", "Ledger kind"),
-    "intake.template_download": ("下载模板", "Download template"),
+    "intake.template_download": ("下载这种台账的 Excel 模板", "Download this ledger's Excel template"),
     "intake.template_help": (
         "模板含填表说明、下拉选项与一行示例（导入时自动跳过）；原样上传即可通过校验。",
         "Each template has instructions, drop-down lists and one example row (skipped on upload).",

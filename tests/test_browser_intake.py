@@ -22,6 +22,21 @@ def _settled(page) -> None:
     page.wait_for_timeout(500)
 
 
+def _download(page, button):
+    """Click a download button and return the download; clicked again if a rerun swallowed the first click
+    (a click that lands while Streamlit redraws the button does nothing)."""
+    for attempt in range(3):
+        try:
+            with page.expect_download(timeout=30_000) as dl:
+                button.click()
+            return dl.value
+        except Exception:  # noqa: BLE001 - retried; the last attempt raises
+            if attempt == 2:
+                raise
+            _settled(page)
+    raise AssertionError("unreachable")
+
+
 def _activities_card(page, url: str) -> int:
     page.goto(f"{url}/engagement?period=2026Q3&community=%E5%8D%97%E6%B9%BE%E7%A4%BE%E5%8C%BA")  # 南湾社区
     page.wait_for_selector('[data-testid="stMetric"]', timeout=WAIT_MS)
@@ -40,15 +55,11 @@ def test_a_clerk_downloads_fills_uploads_previews_and_confirms(browser, demo_db,
         before = _activities_card(page, url)
 
         page.goto(f"{url}/intake")
-        page.wait_for_selector("text=下载模板", timeout=WAIT_MS)
+        page.wait_for_selector("text=① 下载模板", timeout=WAIT_MS)
         _settled(page)
-        page.locator('[data-testid="stSelectbox"]').filter(has_text="台账种类").click()
-        page.get_by_role("option", name="活动台账").click()
-        _settled(page)
-        with page.expect_download(timeout=WAIT_MS) as dl:
-            page.get_by_role("button", name="下载模板").click()
-        template = tmp_path / dl.value.suggested_filename
-        dl.value.save_as(template)
+        download = _download(page, page.get_by_role("button", name="活动台账"))
+        template = tmp_path / download.suggested_filename
+        download.save_as(template)
         assert template.name == "活动台账_模板_activities.xlsx"
 
         wb = load_workbook(template)
@@ -74,9 +85,8 @@ def test_a_clerk_downloads_fills_uploads_previews_and_confirms(browser, demo_db,
         _settled(page)
         main = page.locator('[data-testid="stMain"]').inner_text()
         assert "确认后导入 2 行" in main
-        with page.expect_download(timeout=WAIT_MS) as dl:
-            page.get_by_role("button", name=re.compile("下载标注问题的")).click()
-        marked = load_workbook(io.BytesIO(dl.value.path().read_bytes()))
+        download = _download(page, page.get_by_role("button", name=re.compile("下载标注问题的")))
+        marked = load_workbook(io.BytesIO(download.path().read_bytes()))
         mws = next(s for s in marked.worksheets if s.title == ws.title)
         note_col = [c.value for c in mws[1]].index("问题说明") + 1
         assert "数量为负" in str(mws.cell(row=bad_row, column=note_col).value)
