@@ -20,7 +20,7 @@ PATHS = ["/", "/engagement", "/issues", "/disputes_safety", "/services", "/volun
          "/briefing?period=2026Q3", "/briefing?period=2024Q1&community=%E5%8D%97%E6%B9%BE%E7%A4%BE%E5%8C%BA",
          "/kpi_catalogue"]
 SESSIONS = 3
-LOADS = 16
+LOADS = 10
 HEADER = ["日期", "社区", "板块", "活动类型", "参与人数", "活动编号", "活动名称"]
 
 
