@@ -23,40 +23,16 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.test_mapping import ISSUE_PROFILE  # noqa: E402  (the issue's profile, written once)
 
 COMMUNITIES = ["南湾社区", "凤亭社区", "枫林社区"]
 CATEGORIES = ["噪音扰民", "物业管理", "环境卫生", "停车管理", "房屋漏水"]
 SOURCES = ["12345热线", "网络", "来访"]
 
-PROFILE = """
-name = "12345热线工单导出"
-kind = "cases"
-
-[columns]
-case_id   = "工单编号"
-opened_on = "受理时间"
-closed_on = "办结时间"
-category  = "诉求类型"
-source    = "来源渠道"
-status    = "办理状态"
-community = "所属社区"
-summary   = "诉求摘要"
-
-[constants]
-kind = "居民诉求"
-
-[values.status]
-"已办结" = "已办结"
-"处理中" = "办理中"
-"已回退" = "已转办"
-
-[skip]
-"办理状态" = ["无效工单", "重复工单"]
-
-[dates]
-opened_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
-closed_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
-"""
+# The issue's example profile with the summary column (the one tests/test_mapping.py loads 12345 exports with).
+PROFILE = ISSUE_PROFILE.replace('community = "所属社区"', 'community = "所属社区"\nsummary   = "诉求摘要"')
 
 
 def _us(ts: pd.DatetimeIndex) -> pd.Index:

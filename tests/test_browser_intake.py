@@ -10,6 +10,7 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
+from tests.test_mapping import ISSUE_PROFILE
 from tests.ui_helpers import signed_in_context, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -111,34 +112,6 @@ def test_a_clerk_downloads_fills_uploads_previews_and_confirms(browser, demo_db,
         admin.close()
 
 
-PROFILE = """
-name = "12345热线工单导出"
-kind = "cases"
-
-[columns]
-case_id   = "工单编号"
-opened_on = "受理时间"
-closed_on = "办结时间"
-category  = "诉求类型"
-source    = "来源渠道"
-status    = "办理状态"
-community = "所属社区"
-
-[constants]
-kind = "居民诉求"
-
-[values.status]
-"已办结" = "已办结"
-"处理中" = "办理中"
-"已回退" = "已转办"
-
-[skip]
-"办理状态" = ["无效工单", "重复工单"]
-
-[dates]
-opened_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
-closed_on = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M"]
-"""
 
 EXPORT = [
     ["工单编号", "受理时间", "办结时间", "诉求类型", "来源渠道", "办理状态", "所属社区", "来电人电话"],
@@ -156,7 +129,7 @@ def test_a_foreign_export_loads_through_a_saved_profile_from_the_page(browser, d
     shutil.copyfile(demo_db, db)
     mappings = tmp_path / "mappings"
     mappings.mkdir()
-    (mappings / "12345.toml").write_text(PROFILE, encoding="utf-8")
+    (mappings / "12345.toml").write_text(ISSUE_PROFILE, encoding="utf-8")
     export = write_csv(tmp_path / "12345工单导出.csv", EXPORT, encoding="utf-8-sig")
     unknown = write_csv(tmp_path / "别的系统导出.csv", [["编码", "时间", "内容"], ["X1", "2026-09-01", "一"]])
     with streamlit_server(db, env={"GOV_MAPPINGS": str(mappings)}) as url:
