@@ -163,7 +163,8 @@ def render(choices: Choices, allowed: tuple[str, ...] | None = None) -> ViewStat
     sb.caption(t("filter.range", lang, start=fmt_date(start), end=fmt_date(end)))
 
     communities = sb.multiselect(t("filter.community", lang), list(choices.communities), key=K_COMMUNITY,
-                                 placeholder=t("filter.community.placeholder", lang))
+                                 placeholder=("、" if lang == "zh" else ", ").join(allowed) if allowed
+                                 else t("filter.community.placeholder", lang))
     compound_options = choices.compounds_for(communities)
     compounds = sb.multiselect(
         t("filter.compound", lang), compound_options, key=K_COMPOUND, disabled=not communities,
