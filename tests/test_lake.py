@@ -110,6 +110,13 @@ def test_publish_layout_manifest_and_contents(db: Path, tmp_path: Path) -> None:
     _assert_lake_equals_warehouse(db, lake, glob=True)
     _assert_lake_equals_warehouse(db, lake, manifest)
 
+    # and another engine: pyarrow's dataset over the manifest's files, year from the Hive folders
+    import pyarrow.dataset as ds
+
+    acts_ds = ds.dataset([str(f) for f in lake_files(lake, "activities", manifest)], format="parquet",
+                         partitioning="hive", partition_base_dir=str(lake / "activities"))
+    assert acts_ds.count_rows() == manifest["tables"]["activities"]["rows"] and "year" in acts_ds.schema.names
+
 
 def test_republish_writes_only_what_changed(db: Path, tmp_path: Path) -> None:
     lake = tmp_path / "lake"
