@@ -1,5 +1,5 @@
 """Command line: python -m etl load [--mapping PROFILE] PATH... | demo | status | history | withdraw BATCH_ID | template KIND|all --out DIR
-(every command takes --db).
+| lake --out DIR (every command takes --db).
 
 Exit codes: 0 everything loaded; 1 loaded, but some rows were rejected;
 2 a file was refused, or a usage error; 3 an internal error (a bug: traceback
@@ -296,6 +296,22 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lake(args: argparse.Namespace) -> int:
+    from etl.lake import NoWarehouse, publish_lake
+
+    started = time.perf_counter()
+    try:
+        report = publish_lake(Path(args.db), Path(args.out))
+    except NoWarehouse as exc:
+        _print(str(exc), file=sys.stderr)
+        return 2
+    _print(f"Parquet 数据湖已发布 / Parquet lake published: 写入 {report.written} 个分区 written, "
+           f"沿用 {report.reused} 个 reused, 删除 {report.removed} 个旧文件 removed; "
+           f"数据版本 / data version {report.data_version or '-'}, "
+           f"{time.perf_counter() - started:.1f}s → {args.out}")
+    return 0
+
+
 DB_HELP = "仓库文件 / warehouse file (默认 default: $GOV_DB, else data/governance.duckdb in the project)"
 
 
@@ -355,6 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", help="台账种类（英文或中文名）或 all / ledger kind (English key or Chinese name) or all")
     p.add_argument("--out", required=True, help="输出目录 / output folder")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("lake", parents=[common], help="发布为 Parquet 数据湖 / publish the warehouse as a Parquet lake",
+                       description="把仓库发布为 Parquet 数据湖：每表一个文件夹，事实表按年分区（year=2024/），"
+                                   "_manifest.json 记录数据版本与文件；再次发布只写有变化的分区 / publish the "
+                                   "warehouse as a Parquet lake: one folder per table, fact tables partitioned by "
+                                   "year (year=2024/), a _manifest.json with the data version and files; a later "
+                                   "publish writes only the partitions that changed")
+    p.add_argument("--out", required=True, help="数据湖目录 / lake folder")
+    p.set_defaults(func=cmd_lake)
     return parser
 
 
