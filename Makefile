@@ -48,7 +48,6 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/overview_bench.py $(DB)
 	$(PY) bench/pages_bench.py $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
-	$(PY) bench/briefing_exports_bench.py --db $(DB)
 	$(PY) bench/auth_bench.py
 	$(PY) bench/scope_bench.py $(DB)
 

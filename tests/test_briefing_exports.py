@@ -3,7 +3,7 @@
 The PNG (and the PDF's charts) are rendered by kaleido through the system
 Chromium; those tests are skipped with a message when it is missing. The
 typeset PDF is read back in tests/test_briefing_pdf.py. The workbook and the
-PPTX (native charts) need no browser. Export speed: bench/briefing_exports_bench.py.
+PPTX (native charts) need no browser. Export speed: bench/briefing_bench.py (each export and all four, as ratios to a trivial render).
 """
 
 from __future__ import annotations
