@@ -15,7 +15,6 @@ import getpass
 import json
 import sys
 import traceback
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from auth.store import (
     warehouse_communities,
 )
 from etl import warehouse
+from etl.console import aligned, terminal_text
 
 EXIT_USAGE = 2
 EXIT_BUG = 3
@@ -53,22 +53,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- output helpers ----------------------------------------------------------------------------------
-
-
-def _safe(text: object) -> str:
-    """Text fit for a terminal: control and zero-width characters (escape sequences) shown as \\uXXXX."""
-    s = "" if text is None else str(text)
-    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else f"\\u{ord(c):04x}" for c in s)
-
-
-def _width(text: str) -> int:
-    """Columns the text takes on a terminal: CJK (wide and full-width) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(_width(r[j]) for r in rows) for j in range(len(rows[0]))]
-    return [indent + "  ".join(c + " " * (widths[j] - _width(c)) for j, c in enumerate(r)).rstrip() for r in rows]
 
 
 def _beijing(t: datetime | None) -> str:
@@ -119,7 +103,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
     viewer = _store(args).add_account(args.name, role, password, community=community, display=args.display,
                                       actor=_actor(), known_communities=known)
     where = f"，社区 {viewer.community}" if viewer.community else ""
-    print(f"已创建账号 / account created: {_safe(viewer.name)}（{role_text(viewer.role)}{_safe(where)}）")
+    print(f"已创建账号 / account created: {terminal_text(viewer.name)}（{role_text(viewer.role)}{terminal_text(where)}）")
     return 0
 
 
@@ -131,22 +115,22 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     rows = [["账号 name", "角色 role", "社区 community", "显示名 display", "状态 status", "更新 updated (北京时间)"]]
     for a in accounts:
-        rows.append([_safe(a["name"]), role_text(a["role"]), _safe(a["community"] or "-"), _safe(a["display"] or "-"),
+        rows.append([terminal_text(a["name"]), role_text(a["role"]), terminal_text(a["community"] or "-"), terminal_text(a["display"] or "-"),
                      "停用 disabled" if a["disabled"] else "启用 active", _beijing(a["updated_at"])])
-    for line in _table(rows):
+    for line in aligned(rows):
         print(line)
     return 0
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
     _store(args).disable(args.name, actor=_actor())
-    print(f"已停用账号并结束其会话 / account disabled, its sessions ended: {_safe(args.name)}")
+    print(f"已停用账号并结束其会话 / account disabled, its sessions ended: {terminal_text(args.name)}")
     return 0
 
 
 def cmd_enable(args: argparse.Namespace) -> int:
     _store(args).enable(args.name, actor=_actor())
-    print(f"已启用账号 / account enabled: {_safe(args.name)}")
+    print(f"已启用账号 / account enabled: {terminal_text(args.name)}")
     return 0
 
 
@@ -156,7 +140,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
         raise AccountError(f"没有账号“{args.name}” / no account {args.name!r}")
     password = _read_password(args)
     store.reset_password(args.name, password, actor=_actor())
-    print(f"已重置密码并结束该账号的会话 / password reset, the account's sessions ended: {_safe(args.name)}")
+    print(f"已重置密码并结束该账号的会话 / password reset, the account's sessions ended: {terminal_text(args.name)}")
     return 0
 
 
@@ -175,9 +159,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for r in rows:
         detail = json.dumps(r["detail"], ensure_ascii=False, sort_keys=True) if r["detail"] else ""
         action = f"{ACTIONS[r['action']]} {r['action']}" if r["action"] in ACTIONS else r["action"]
-        out.append([_beijing(r["at"]), _safe(r["actor"] or "-"), _safe(action), _safe(r["target"] or "-"),
-                    "成功 ok" if r["ok"] else "失败 failed", _safe(detail)])
-    for line in _table(out):
+        out.append([_beijing(r["at"]), terminal_text(r["actor"] or "-"), terminal_text(action), terminal_text(r["target"] or "-"),
+                    "成功 ok" if r["ok"] else "失败 failed", terminal_text(detail)])
+    for line in aligned(out):
         print(line)
     return 0
 
@@ -210,7 +194,7 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
           "sign-in screen shows them while the warehouse is the demo):")
     rows = [["账号 name", "角色 role", "社区 community", "密码 password"]]
     rows += [[c.name, role_text(c.role), c.community or "-", c.password] for c in creds]
-    for line in _table(rows):
+    for line in aligned(rows):
         print(line)
     return 0
 

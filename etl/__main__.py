@@ -15,32 +15,18 @@ import json
 import sys
 import time
 import traceback
-import unicodedata
 from pathlib import Path
 
 from etl import warehouse
+from etl.console import aligned, terminal_text
 from etl.contract import KIND_BY_NAME
 from etl.loader import LoadReport, load_paths
 
 SHOW_REJECTS = 20
 EXIT_BUG = 3
 
-# What reaches the terminal is shown, never obeyed: a file name, sheet, header or cell value holding an escape
-# sequence (ESC [ 2 J clears the screen, OSC 8 writes links), a carriage return (overwrites the line) or a
-# bidirectional override is printed as its code (\x1b, \r, \u202e). Line feeds stay: messages span lines.
-_SHOWN_AS_CODE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
-_SHOWN_AS_CODE.update({c: f"\\u{c:04x}" for c in (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
-                                                    0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2066, 0x2067, 0x2068,
-                                                    0x2069, 0xFEFF)})
-
-
-def terminal_text(text: object) -> str:
-    """`text` safe to write to a terminal: control and invisible formatting characters as their codes."""
-    return str(text).translate(_SHOWN_AS_CODE)
-
-
 def _print(*parts: object, file=None, flush: bool = False) -> None:
-    """`print` for everything this command line writes (through `terminal_text`)."""
+    """`print` for everything this command line writes (through `etl.console.terminal_text`)."""
     print(terminal_text(" ".join(str(p) for p in parts)), file=file if file is not None else sys.stdout, flush=flush)
 
 
@@ -136,25 +122,6 @@ def _beijing(utc_naive: dt.datetime | str | None) -> str:
     return f"{utc_naive.replace(tzinfo=dt.UTC).astimezone(BEIJING):%Y-%m-%d %H:%M}"
 
 
-def _width(text: str) -> int:
-    """Columns the text takes on a terminal: CJK (wide and full-width) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _table(rows: list[list[str]], right: set[int] = frozenset(), indent: str = "  ") -> list[str]:
-    """Rows aligned by display width; columns in `right` are right-aligned."""
-    rows = [[terminal_text(cell) for cell in r] for r in rows]  # widths of what is printed
-    widths = [max(_width(r[j]) for r in rows) for j in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        cells = []
-        for j, cell in enumerate(r):
-            pad = " " * (widths[j] - _width(cell))
-            cells.append(pad + cell if j in right else cell + pad)
-        lines.append(indent + "  ".join(cells).rstrip())
-    return lines
-
-
 def _kind_text(kind: str | None) -> str:
     return f"{KIND_BY_NAME[kind].zh} {kind}" if kind in KIND_BY_NAME else (kind or "-")
 
@@ -194,7 +161,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for table in TABLES:
             n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             counts.append([table, f"{n:,}"])
-        for line in _table([["表 table", "行数 rows"], *counts], right={1}):
+        for line in aligned([["表 table", "行数 rows"], *counts], right={1}):
             _print(line)
         _print("\n批次 / batches (北京时间 Beijing time, UTC+8):")
         batches = con.execute(
@@ -207,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             for r in batches:
                 rows.append([_beijing(r[0]), r[1], r[2] or "-", _kind_text(r[3]), f"{r[4]:,}", f"{r[5]:,}",
                              f"{r[6]:,}", STATUS_TEXT.get(r[7], r[7])])
-            for line in _table(rows, right={4, 5, 6}):
+            for line in aligned(rows, right={4, 5, 6}):
                 _print(line)
         else:
             _print("  （无 / none）")
@@ -217,7 +184,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                   "北京时间 Beijing time):")
             rows = [["时间 at", "文件 file", "原因 reason"]]
             rows += [[_beijing(e["at"]), e["file_name"], e["message"]] for e in refused]
-            for line in _table(rows):
+            for line in aligned(rows):
                 _print(line)
         rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         _print(f"\n拒收记录 / rejects: {rejects}（每个台账最新版本的 / of the latest version of each ledger）")
@@ -264,7 +231,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         rows.append([bid, _beijing(at), file_name, sheet or "-", kind_text, loaded_text,
                      "-" if updated is None else f"{updated:,}", f"{rejected:,}", by or "-", profile or "-",
                      HISTORY_STATUS.get(status, status)])
-    for line in _table(rows, right={5, 6, 7}):
+    for line in aligned(rows, right={5, 6, 7}):
         _print(line)
     return 0
 

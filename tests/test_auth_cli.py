@@ -193,7 +193,7 @@ def test_audit_in_beijing_time_filtered_by_user_and_date(env, capsys, monkeypatc
     code, out, _ = run([*acc, "audit"], capsys)
     assert code == 0
     assert "2026-03-02 00:30:00" in out  # 16:30 UTC on 1 March is 00:30 on 2 March in Beijing
-    assert "下载 download" in out and "\x1b" not in out and "\\u001b[2J" in out
+    assert "下载 download" in out and "\x1b" not in out and "\\x1b[2J" in out
     code, out, _ = run([*acc, "audit", "--since", "2026-03-02", "--user", "leader"], capsys)
     assert code == 0 and "cases" in out and "briefing" not in out and "evil" not in out
     code, out, _ = run([*acc, "audit", "--since", "2026-03-03"], capsys)

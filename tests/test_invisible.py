@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.__main__ import terminal_text
+from etl.console import terminal_text
 from etl.loader import load_paths
 from etl.readers import normalise_whitespace, normalise_whitespace_bytes
 from tests.ledgers import write_csv, write_xlsx
