@@ -19,6 +19,9 @@ from tests.ui_helpers import free_port, signed_in_context, streamlit_server
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 90_000
+# The briefing's first canvas starts the server's render browser (kaleido) and may wait up to its own 90 s
+# start-up limit before falling back to the interactive chart: give that page longer on a busy machine.
+CANVAS_WAIT_MS = 200_000
 EXCEPTION = '[data-testid="stException"]'
 
 
@@ -62,14 +65,14 @@ def _query(**params) -> str:
     return "?" + "&".join(parts)
 
 
-def _open(browser, url: str, port: int, ready: str):
+def _open(browser, url: str, port: int, ready: str, timeout: int = WAIT_MS):
     ctx = signed_in_context(browser, url)
     page = ctx.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if f":{port}/" in r.url else None)
     page.goto(url, wait_until="commit")
-    page.wait_for_selector(ready, timeout=WAIT_MS)
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=WAIT_MS)
+    page.wait_for_selector(ready, timeout=timeout)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout)
     page.wait_for_timeout(1500)  # let images and charts load (they would fetch now)
     return ctx, page, requests
 
@@ -98,7 +101,8 @@ def test_hostile_names_stay_text_in_chromium(browser, hostile_server):
          '[data-testid="stImage"], [data-testid="stPlotlyChart"]'),
     ]
     for target, ready in visits:
-        ctx, page, requests = _open(browser, target, port, ready)
+        ctx, page, requests = _open(browser, target, port, ready,
+                                    CANVAS_WAIT_MS if "/briefing" in target else WAIT_MS)
         try:
             _assert_inert(page, port)
             assert requests == [], (target, requests)
