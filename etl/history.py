@@ -154,7 +154,8 @@ def _batches(con: duckdb.DuckDBPyConnection) -> dict[str, _Batch]:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Recorded, so that the withdrawal replayed on the other slot (`etl.warehouse.write`) stores the same time."""
+    return warehouse.recorded(lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
 def _named(batches: dict[str, _Batch], ids) -> str:
@@ -259,14 +260,36 @@ def withdraw(db_path: Path | str, batch_id: str, *, by: str | None = None) -> Wi
     unknown = WithdrawRefused(f"没有这个批次 / no such batch: {batch_id}", "unknown")
     if not db_path.exists():
         raise unknown
-    with warehouse.writing(db_path) as session:
-        con = session.con
+    out: list = []
+
+    def apply(con: duckdb.DuckDBPyConnection) -> bool:
+        """Run by `etl.warehouse.write` on the standby slot, then replayed on the old one. A refusal changes
+        nothing: it is kept for after the write (which then publishes nothing and keeps the standby clean)."""
+        if warehouse.is_replay():
+            _withdraw(con, batch_id, by, unknown)
+            return True
+        try:
+            out.append(_withdraw(con, batch_id, by, unknown))
+        except WithdrawRefused as refused:
+            out.append(refused)
+            return False
+        return True
+
+    warehouse.write(db_path, apply)
+    if isinstance(out[0], WithdrawRefused):
+        raise out[0]
+    return out[0]
+
+
+def _withdraw(con: duckdb.DuckDBPyConnection, batch_id: str, by: str | None, unknown: WithdrawRefused
+              ) -> WithdrawReport:
+    if True:  # indented as it was inside the write session it ran in before (a smaller diff to merge)
         batches = _batches(con)
         target = batches.get(batch_id)
         if target is None:
             raise unknown
         base, depth = _chain(batches, target)
-        z = f"{_utc_now():%Y%m%d%H%M%S}-w{uuid.uuid4().hex[:12]}"
+        z = f"{_utc_now():%Y%m%d%H%M%S}-w{warehouse.recorded(lambda: uuid.uuid4().hex)[:12]}"
         chain = [b for b in batches.values() if b.kind == KIND_WITHDRAWAL and _chain(batches, b)[0] is base]
         latest = max(chain, key=lambda b: (b.loaded_at, b.batch_id), default=None)
         if target.status == STATUS_WITHDRAWN:
@@ -295,7 +318,7 @@ def withdraw(db_path: Path | str, batch_id: str, *, by: str | None = None) -> Wi
             if target is not base:
                 con.execute("UPDATE load_batches SET status = ? WHERE batch_id = ?", [STATUS_WITHDRAWN, batch_id])
             now = _utc_now()
-            report.data_version = uuid.uuid4().hex
+            report.data_version = warehouse.recorded(lambda: uuid.uuid4().hex)
             touched = sorted(set(communities_of(con, z)) | set(base.communities or ()))
             con.execute(
                 "INSERT INTO load_batches (batch_id, file_name, sha256, kind, loaded_at, rows_read, rows_loaded, "

@@ -876,11 +876,37 @@ def load_paths(
 
 def _load_units(units, refused, report, db_path, scope, say, today, dataset, fresh, guard, dry_run, loaded_by,
                 profile) -> LoadReport:
-    """`load_paths` once the files are recognised: every unit in the file's transaction, then publish."""
-    with warehouse.writing(db_path, fresh=fresh) as session:
-        if guard is not None:
-            guard(session.path)
-        con = session.con
+    """`load_paths` once the files are recognised: every unit in the file's transaction, then publish.
+
+    The load is handed to `etl.warehouse.write` as `apply(con)`, which it runs twice: on the standby slot it
+    then publishes, and replayed on the old slot (`warehouse.is_replay()`): the same batch ids, clock and file
+    bytes (`warehouse.recorded`), but no progress messages, no report and no refusal log. A dry run runs inside
+    one transaction `write` rolls back; a file that has to be rolled back there rolls back the whole dry run,
+    which then starts over with that file refused (`_DryRunRedo`).
+    """
+    db_path = Path(db_path)
+    initial = list(report.files)
+    refuse: dict[int, FileResult] = {}
+
+    def apply(con: duckdb.DuckDBPyConnection) -> bool:
+        if warehouse.is_replay():
+            return _apply(con, LoadReport(), say, {}, replay=True, quiet=len(units) + len(refused))
+        while True:
+            report.files[:] = initial
+            try:
+                return _apply(con, report, say, refuse, replay=False, quiet=max(refuse, default=0))
+            except _DryRunRedo as redo:  # only in a dry run: the outer transaction is gone, start over
+                refuse[redo.index] = redo.result
+                con.execute("BEGIN TRANSACTION")
+
+    def _apply(con, report, progress, refuse, replay, quiet) -> bool:
+        def say(msg: str) -> None:  # a replay, or a dry run started over, says nothing twice
+            if n > quiet:
+                progress(msg)
+
+        n = 0
+        if guard is not None and not replay:
+            guard(db_path)
         if scope is not None:
             con.execute("CREATE OR REPLACE TEMP TABLE allowed_communities (name VARCHAR)")
             con.executemany("INSERT INTO allowed_communities VALUES (?)", [[c] for c in scope])
@@ -891,7 +917,12 @@ def _load_units(units, refused, report, db_path, scope, say, today, dataset, fre
         for n, unit in enumerate(units, start=1):
             started = time.perf_counter()
             say(f"[{n}/{total}] {unit.path.name} …")
-            result = _load_unit(con, unit, today, say, loaded_by=loaded_by, profile=profile)
+            if n in refuse:
+                result = refuse[n]
+            else:
+                result = _load_unit(con, unit, today, say, loaded_by=loaded_by, profile=profile)
+                if _rolled_back(con) and warehouse.in_dry_run():
+                    raise _DryRunRedo(n, result)
             report.files.append(result)
             changed |= result.status in SUCCESS_STATUSES
             say(
@@ -899,12 +930,12 @@ def _load_units(units, refused, report, db_path, scope, say, today, dataset, fre
                 f"（{result.kind or '-'}，读取 {result.rows_read}，入库 {result.rows_loaded}，拒收 {result.rows_rejected}，"
                 f"{time.perf_counter() - started:.1f}s）"
             )
-        for n, result in enumerate(refused, start=len(units) + 1):
+        for n, result in enumerate(refused, start=len(units) + 1):  # noqa: B007 - `say` reads n
             say(f"[{n}/{total}] {result.file_name}: {_status_zh(STATUS_REFUSED)}")
             report.files.append(result)
         if changed or dataset:
             now = _utc_now().isoformat(timespec="seconds")
-            meta = {"data_version": uuid.uuid4().hex, "last_load_at": now}
+            meta = {"data_version": warehouse.recorded(lambda: uuid.uuid4().hex), "last_load_at": now}
             if dataset:
                 meta["dataset"] = dataset
             elif _dataset(con) == "demo":  # real ledgers loaded into the demo: no longer only demo data
@@ -917,10 +948,41 @@ def _load_units(units, refused, report, db_path, scope, say, today, dataset, fre
                             [meta["data_version"], batch_ids])
         if dry_run is not None:
             dry_run.after(con, report)
-        else:
-            _log_refusals(session.path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
-        session.publish = (changed or bool(dataset)) and dry_run is None
+        elif not replay:
+            _log_refusals(db_path, [f for f in report.files if f.status == STATUS_REFUSED], fresh)
+        return (changed or bool(dataset)) and dry_run is None
+
+    warehouse.write(db_path, apply, fresh=fresh, dry_run=dry_run is not None)
     return report
+
+
+class _DryRunRedo(Exception):
+    """A file rolled back inside a dry run's one transaction: start the dry run over with it refused."""
+
+    def __init__(self, index: int, result: FileResult) -> None:
+        super().__init__(index)
+        self.index, self.result = index, result
+
+
+_ROLLED_BACK: set[int] = set()  # connections whose last file was rolled back (see `_transaction`)
+
+
+def _rolled_back(con: duckdb.DuckDBPyConnection) -> bool:
+    if id(con) in _ROLLED_BACK:
+        _ROLLED_BACK.discard(id(con))
+        return True
+    return False
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """A file's BEGIN / COMMIT / ROLLBACK; inside a dry run's one outer transaction BEGIN and COMMIT are left
+    out, and a ROLLBACK rolls back the whole dry run (DuckDB has no savepoints), which `_load_units` redoes."""
+    if warehouse.in_dry_run():
+        if statement == "ROLLBACK":
+            _ROLLED_BACK.add(id(con))
+            con.execute("ROLLBACK")
+        return
+    con.execute(statement)
 
 
 class DryRun(Protocol):
@@ -971,8 +1033,9 @@ def _log_refusals(db_path: Path, refused: list[FileResult], fresh: bool) -> None
 
 
 def _utc_now() -> dt.datetime:
-    """Load times are stored as naive UTC (the app shows them in Beijing time)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Load times are stored as naive UTC (the app shows them in Beijing time); recorded, so that a write
+    replayed on the other slot (`etl.warehouse.write`) stores the same times."""
+    return warehouse.recorded(lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
 STATUS_TEXT = {
@@ -1002,7 +1065,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
     result = FileResult(path, kind=kind.name, sheets=list(unit.sheet_names))
     result.messages.extend(unit.notes)
     try:
-        content = path.read_bytes()  # read once: hashed here, parsed below
+        content = warehouse.recorded(path.read_bytes)  # read once: hashed here, parsed below (and replayed)
     except OSError as exc:
         return _refuse(result, f"无法读取文件 / cannot read the file: {exc.strerror or exc}")
     sha = hashlib.sha256(content).hexdigest()
@@ -1026,8 +1089,8 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
     result.profile = "、".join(profiles) or None
     stamp = f"{_utc_now():%Y%m%d%H%M%S}-{sha[:12]}"
     if con.execute("SELECT count(*) FROM load_batches WHERE starts_with(batch_id, ?)", [stamp]).fetchone()[0]:
-        stamp += f"-{uuid.uuid4().hex[:6]}"  # the same file again within a second (after it was withdrawn)
-    con.execute("BEGIN TRANSACTION")
+        stamp += f"-{warehouse.recorded(lambda: uuid.uuid4().hex)[:6]}"  # the same file again within a second (after it was withdrawn)
+    _transaction(con, "BEGIN TRANSACTION")
     try:
         for i, sheet, rec in sheets:
             batch_id = stamp if sheet.name is None else f"{stamp}-{i + 1}"
@@ -1049,9 +1112,9 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
             )
             result.batch_ids.append(batch_id)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
-        con.execute("COMMIT")
+        _transaction(con, "COMMIT")
     except UnreadableFile as exc:  # the file's own content, found only when its rows were read
-        con.execute("ROLLBACK")
+        _transaction(con, "ROLLBACK")
         return _refuse(result, f"导入失败，已整份撤销 / load failed and was rolled back: {exc}")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # never mask the error that got us here
