@@ -84,10 +84,11 @@ def rows_updated(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
     )
 
 
-def communities_of(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[str]:
-    """The communities of the rows a batch wrote, replaced, took out or put back (sorted)."""
+def communities_of(con: duckdb.DuckDBPyConnection, batch_id: str, tables: tuple[str, ...] = DATA_TABLES) -> list[str]:
+    """The communities of the rows a batch wrote, replaced, took out or put back (sorted); `tables`: where to
+    look (a load writes only its kind's table: the other tables need not be scanned)."""
     found: set[str] = set()
-    for t in DATA_TABLES:
+    for t in tables:
         h = schema.HISTORY_TABLES[t]
         c = _COMMUNITY[t]
         sql = (f"SELECT DISTINCT {c} FROM {t} x WHERE batch_id = $b "

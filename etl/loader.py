@@ -981,6 +981,8 @@ def _transaction(con: duckdb.DuckDBPyConnection, statement: str) -> None:
         if statement == "ROLLBACK":
             _ROLLED_BACK.add(id(con))
             con.execute("ROLLBACK")
+        else:  # a statement in BEGIN's / COMMIT's place finishes the previous one's result, as they would
+            con.execute("SELECT NULL").fetchall()
         return
     con.execute(statement)
 
@@ -1108,7 +1110,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, path.name, sha, kind.name, _utc_now(), read, loaded, rejected, status,
                  "；".join(result.messages) or None, sheet.name, loaded_by, result.profile or profile,
-                 history.rows_updated(con, batch_id), history.communities_of(con, batch_id)],
+                 history.rows_updated(con, batch_id), history.communities_of(con, batch_id, (kind.table,))],
             )
             result.batch_ids.append(batch_id)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
