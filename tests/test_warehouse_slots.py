@@ -202,15 +202,21 @@ def test_a_preview_leaves_no_trace_and_copies_nothing(db: Path, tmp_path: Path, 
 
 
 def test_a_dry_run_starts_over_when_a_file_rolls_back(db: Path, tmp_path: Path) -> None:
-    """DuckDB has no savepoints: a file that fails inside a preview's one transaction restarts the preview
-    with that file refused, and the files before it are previewed as if it had never been there."""
+    """DuckDB has no savepoints: a file that fails half-way inside a preview's one transaction rolls the whole
+    preview back; it starts over with that file refused, so the files before and after it keep their figures."""
     good = activities(tmp_path / "a_good.csv", 50, "G")
-    bad = tmp_path / "b_bad.xlsx"
-    from tests.ledgers import write_xlsx
-
-    write_xlsx(bad, {"活动": [HEADER, ["K1", "2024-01-01", "南湾社区", "志愿服务", "理发", "1"]]})
-    preview = preview_paths([good, bad], db)
-    assert [f.status for f in preview.files if f.file_name == "a_good.csv"] == ["loaded"]
+    lines = [",".join(HEADER)] + [f"X{i},2024-02-01,南湾社区,联动联建,烹饪教学,{i % 9}" for i in range(9000)]
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    assert len(body) > 256 * 1024  # the encoding is judged from the first 256 KiB: found bad only while loading
+    bad = tmp_path / "b_broken.csv"
+    bad.write_bytes(body + b"X9999,2024-02-01,\xff\xfe\xff,,,1\n")
+    later = activities(tmp_path / "c_later.csv", 7, "L")
+    before = snapshot(db)
+    preview = preview_paths([good, bad, later], db)
+    got = {s.file_name: (s.status, s.rows_loaded) for s in preview.sheets}
+    assert got == {"a_good.csv": ("loaded", 50), "b_broken.csv": ("refused", 0), "c_later.csv": ("loaded", 7)}
+    assert snapshot(db) == before
+    assert_slots_identical(db)
 
 
 def test_a_one_row_load_writes_far_less_than_the_warehouse(db: Path, tmp_path: Path, monkeypatch) -> None:
