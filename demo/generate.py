@@ -20,7 +20,7 @@ streamed to CSV community by community, so `--communities 200 --years 20`
 
 `build_demo` writes the files and loads them with `etl.loader.load_paths` into
 a fresh warehouse that then replaces `db_path` whole, under the warehouse's
-write lock (`etl.warehouse.writing(fresh=True)`).
+write lock (`etl.warehouse.write(fresh=True)`).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Uploads: the size limit, the clerk's file names, and the preview (a dry run of the load).
 
-The preview runs `etl.loader.load_paths` itself — the same recognition, validation and upserts — into
-the private copy `etl.warehouse.writing()` makes, reads what happened there, and discards the copy
-(`load_paths(dry_run=...)`: nothing is published, no batch row reaches the warehouse, no refusal is
-logged). A separate validator against a read-only connection would be a second implementation of the
+The preview runs `etl.loader.load_paths` itself — the same recognition, validation and upserts — on
+the warehouse's standby slot inside one transaction `etl.warehouse.write(dry_run=True)` rolls back, and
+reads what happened there before the rollback (`load_paths(dry_run=...)`: nothing is published, no batch
+row reaches the warehouse, no refusal is logged, nothing is copied). A separate validator against a read-only connection would be a second implementation of the
 contract that could drift from the loader; this way the preview cannot say anything the load would
-not do. The price: a preview holds the write lock (and copies the warehouse) like a load, so it waits
-for a publishing load and a load waits for it.
+not do. The price: a preview holds the write lock like a load, so it waits for a publishing load
+and a load waits for it.
 
 Uploads arrive as temp files whose names differ from the clerk's; `named_copies` links them under
 the clerk's names (each in its own folder), so that messages, rejects and `load_batches.file_name`

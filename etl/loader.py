@@ -2,7 +2,7 @@
 
     paths → recognise each file's kind from its header row → order reference
     kinds first → per file, in one transaction: parse and validate in SQL,
-    record rejects, upsert valid rows, record the batch → publish atomically.
+    record rejects, upsert valid rows, record the batch → publish atomically (etl.warehouse.write).
 
 Parsing and validation are vectorised: the file's cells arrive as an Arrow
 table of strings and one SQL pass types them; each rule is one set-based
@@ -844,9 +844,9 @@ def load_paths(
     A problem with a file refuses that file (status refused, nothing of it
     loaded); any other exception is a bug and propagates: nothing is published.
 
-    `dry_run` (see `preview_paths`): load exactly as usual into the private copy, let
-    `dry_run.before(con, units)` / `dry_run.after(con, report)` look at it, then discard it:
-    nothing is published and no refusal is logged.
+    `dry_run` (see `preview_paths`): load exactly as usual, on the standby slot inside one transaction
+    that is rolled back, and let `dry_run.before(con, units)` / `dry_run.after(con, report)` look at it
+    before the rollback: nothing is published or kept and no refusal is logged.
     """
     choice = mapping_module.Choice(mapping_module.resolve(mapping) if mapping is not None else None)
     say = progress or (lambda _msg: None)
@@ -988,7 +988,7 @@ def _transaction(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 
 
 class DryRun(Protocol):
-    """What `load_paths(dry_run=...)` calls inside the write session (the private copy) it then discards."""
+    """What `load_paths(dry_run=...)` calls inside the dry run's one transaction, before it is rolled back."""
 
     def before(self, con: duckdb.DuckDBPyConnection, units: list[Unit]) -> None: ...
 

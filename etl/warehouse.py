@@ -189,9 +189,10 @@ def leftovers(path: Path | str) -> list[Path]:
 
 
 def _clean_leftovers(path: Path) -> None:
-    """Remove what interrupted writes left; the caller holds the lock."""
-    for p in leftovers(path):
-        with contextlib.suppress(FileNotFoundError):
+    """Remove what interrupted writes left, and the hard links older versions' readers kept in `.readers/`
+    (a reader holding one keeps its file open after the unlink); the caller holds the lock."""
+    for p in [*leftovers(path), *(path.parent / ".readers").glob(f"{path.stem}.*")]:
+        with contextlib.suppress(OSError):
             p.unlink()
 
 
