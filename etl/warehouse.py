@@ -10,14 +10,21 @@ is a symbolic link to the live slot. A write, under the one write lock `<warehou
    aside and renamed into place, so a reader still holding the old file keeps it);
 2. marks the standby dirty and applies the operation to it (the loader's own per-file transactions),
    checkpoints and closes it;
-3. records the standby clean at the new generation and swaps the link (`_publish`: a new link written aside,
-   then `os.replace` over the warehouse path — the one publish). Readers now open the new version;
+3. records the standby clean at the new generation and the old slot dirty, and swaps the link (`_publish`: a
+   new link written aside, then `os.replace` over the warehouse path — the one publish). Readers now open the
+   new version;
 4. brings the old live slot up to date by applying the same operation again, deterministically: every clock
    reading, random id and file read of the first application is recorded (`recorded`) and played back. It
    waits (a bounded time, `SYNC_WAIT`) for readers still on the old slot to close it; the result is checked
    (meta, load_batches and every table's row count equal the new live slot's) before the slot is recorded
    clean. If this step cannot finish it stays dirty and the next write pays step 1's copy: correctness never
    depends on it.
+
+Why not something simpler: writing the live file in place is impossible while other processes read it (DuckDB
+lets one process write a file only when no other process has it open), and copying it whole before every write
+— the path this replaced — made a one-row upload cost the whole warehouse. Shipping the changed rows from one
+slot to the other would need a second implementation of what every operation changes; replaying the
+operation itself reuses the one implementation (and whatever it maintains, summaries included).
 
 So a load reads and writes what it loads, twice, never the whole warehouse (see docs/architecture.md for
 the disk cost: two copies at rest). A crash or a kill at any moment leaves the link pointing at a complete,
@@ -463,26 +470,24 @@ def _finish(session: _Session, replay: Callable[[duckdb.DuckDBPyConnection], Non
     want = _fingerprint(con) if replay is not None else None
     con.close()
     generation = max((g for g in state.values() if g is not None), default=0) + 1
-    state[standby] = generation
+    old = live or ("b" if standby == "a" else "a")
+    old_path = slot_path(path, old)
+    # one state write for both: the standby clean at the new generation, the old slot dirty (about to be
+    # synced). Killed before the swap, the live slot reads dirty and the next write copies it: the rare cost.
+    state[standby], state[old] = generation, None
     _write_state(path, state)
     _crash_point("state")
     _publish(path, standby)
     _crash_point("published")
     # step 4: the old slot
-    old = live or ("b" if standby == "a" else "a")
-    old_path = slot_path(path, old)
-    if session.fresh or replay is None:
-        if session.fresh:
-            with contextlib.suppress(OSError):
-                _copy_slot(path, standby, old)
-                state[old] = generation
-                _write_state(path, state)
-        else:
-            state[old] = None
+    if session.fresh:
+        with contextlib.suppress(OSError):
+            _copy_slot(path, standby, old)
+            state[old] = generation
             _write_state(path, state)
         return
-    state[old] = None
-    _write_state(path, state)
+    if replay is None:
+        return  # not replayable: dirty, the next write copies it
     if live is None:
         _remove_with_wal(old_path)  # a new warehouse: the other slot is built from nothing the same way
     con = _open_rw(old_path, SYNC_WAIT)
