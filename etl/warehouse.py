@@ -608,6 +608,10 @@ class Readers:
                 key = (str(path), version)
                 entry = self._open.get(key)
                 if entry is None:
+                    # older versions no reader holds are closed first: DuckDB keys its instances by path, and a
+                    # file replaced under the same path (a slot, or a plain warehouse replaced by hand or by an
+                    # older version's load) must not be read through the old file's instance
+                    self._close_unused(str(path), version)
                     real = path.resolve()
                     try:
                         con = connect(real, read_only=True)
