@@ -1067,7 +1067,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
     result = FileResult(path, kind=kind.name, sheets=list(unit.sheet_names))
     result.messages.extend(unit.notes)
     try:
-        content = warehouse.recorded(path.read_bytes)  # read once: hashed here, parsed below (and replayed)
+        content = warehouse.recorded_bytes(path)  # read once: hashed here, parsed below (and replayed)
     except OSError as exc:
         return _refuse(result, f"无法读取文件 / cannot read the file: {exc.strerror or exc}")
     sha = hashlib.sha256(content).hexdigest()

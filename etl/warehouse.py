@@ -345,6 +345,26 @@ def recorded(fn: Callable[[], object]):
     return value
 
 
+def recorded_bytes(path: Path) -> bytes:
+    """A file's bytes, for an operation a write replays: read again on the replay (only the hash is kept, so a
+    load of many large files does not hold them all), which fails — leaving the old slot to be copied — if the
+    file changed in between. A read error is recorded and raised again on the replay."""
+    import hashlib
+
+    rec = _RECORDING.get()
+    if rec is None:
+        return path.read_bytes()
+    if not rec.playing:
+        content = recorded(path.read_bytes)  # a read error is recorded (and raised) here
+        rec.values[-1] = (True, hashlib.sha256(content).hexdigest())  # keep the hash, not the bytes
+        return content
+    digest = recorded(lambda: None)  # the recorded hash (or the recorded read error, raised)
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise ReplayMismatch(f"the file changed while it was loaded: {path}")
+    return content
+
+
 def is_replay() -> bool:
     """True while a write applies its operation the second time (to the old slot): say nothing, log nothing."""
     rec = _RECORDING.get()

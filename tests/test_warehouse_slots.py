@@ -289,3 +289,23 @@ def test_a_reader_in_another_process_is_never_blocked_and_never_sees_half_a_load
     assert set(seen) <= {(2000 + 5000 * i, 1 + i) for i in range(5)}  # whole versions only
     assert len(seen) >= 2  # it did read across publishes
     assert slowest < 2.0
+
+
+def test_a_file_changed_before_the_replay_leaves_the_old_slot_to_be_copied(db: Path, tmp_path: Path, monkeypatch):
+    """The replay reads the file again (only its hash is kept): changed meanwhile, the old slot is not trusted."""
+    f = activities(tmp_path / "f.csv", 20, "C")
+    real_publish = warehouse._publish
+
+    def publish_then_edit(path, slot):
+        real_publish(path, slot)
+        activities(f, 20, "D")  # the clerk saves over it while the load finishes
+
+    monkeypatch.setattr(warehouse, "_publish", publish_then_edit)
+    assert load_paths([f], db).exit_code == 0
+    live = warehouse.live_slot(db)
+    assert state(db)["a" if live == "b" else "b"] is None  # dirty: not brought up by a diverging replay
+    assert [r for r in snapshot(db)["activities"] if "'C1'" in r] and not [r for r in snapshot(db)["activities"]
+                                                                         if "'D1'" in r]
+    monkeypatch.setattr(warehouse, "_publish", real_publish)
+    assert load_paths([activities(tmp_path / "g.csv", 3, "G")], db).exit_code == 0
+    assert_slots_identical(db)
