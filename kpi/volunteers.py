@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kpi._sql import Sql, community_scope, empty_frame, periods_cte, pillar_excluded, ratio
+from kpi.calendar import whole_months
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -21,20 +22,14 @@ _COUNTS = [
 ]
 
 
-@computes(
-    "registered_volunteers", "active_volunteers", "active_rate", "service_hours", "points_awarded",
-    "points_redeemed", "points_balance", "retention_rate", "party_share",
-)
-def _volunteers(cur, req: Request) -> pd.DataFrame:
-    q = Sql()
-    cols = "period" + (", community" if req.by else "")
-    prev_cols = "period" + (", prev.community AS community" if req.by else "")
-    sql = f"""
-        WITH {periods_cte(q, req.periods, req.previous_periods())},
-        v AS (
-            SELECT volunteer_id, community, joined_on, coalesce(party_member, FALSE) AS party
-            FROM volunteers WHERE {community_scope(q, req.filters, "community")}
-        ),
+def _by_month(periods) -> bool:
+    """Whether every period is whole calendar months (then the monthly summaries answer exactly)."""
+    return all(whole_months(s, e) for s, e in periods)
+
+
+def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
+    """Active / previous-active volunteers, hours, points and running totals from the fact tables (any period)."""
+    return f"""
         h AS (SELECT h.date, h.hours, h.points, v.* FROM volunteer_hours h JOIN v USING (volunteer_id)),
         -- daily sums per community, for the running totals up to each period's end
         hd AS (SELECT date, community, sum(points) AS points FROM h GROUP BY ALL),
@@ -47,7 +42,76 @@ def _volunteers(cur, req: Request) -> pd.DataFrame:
         prev AS (
             SELECT DISTINCT p.period, h.volunteer_id, h.community
             FROM periods p JOIN h ON h.date BETWEEN p.p_prev_start AND p.p_prev_end WHERE h.hours > 0
-        )
+        ),
+        sums AS (
+            SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
+            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end GROUP BY ALL
+        ),
+        earned AS (
+            SELECT {cols}, coalesce(sum(hd.points), 0) AS earned_to_date
+            FROM periods p JOIN hd ON hd.date <= p.p_end GROUP BY ALL
+        ),
+        redeemed AS (
+            SELECT {cols}, sum(rd.points) FILTER (WHERE rd.date >= p.p_start) AS points_redeemed,
+                   sum(rd.points) AS redeemed_to_date
+            FROM periods p JOIN rd ON rd.date <= p.p_end GROUP BY ALL
+        )"""
+
+
+def _summary_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
+    """The same parts from the monthly summaries (etl/summaries.py): exact for whole-month periods.
+
+    `lo`…`hi` spans every period and previous period: the bound lets DuckDB skip the other months' row groups."""
+    return f"""
+        vm AS (SELECT s.volunteer_id, s.community, s.month, v.joined_on, v.party
+               FROM summary_volunteer_month s JOIN v USING (volunteer_id)
+               WHERE s.active AND s.month BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)}),
+        cm AS (SELECT community, month, hours, points, redeemed FROM summary_community_month WHERE {scope}),
+        active AS (
+            SELECT DISTINCT p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party
+            FROM periods p JOIN vm ON vm.month BETWEEN p.p_start AND p.p_end
+        ),
+        prev AS (
+            SELECT DISTINCT p.period, vm.volunteer_id, vm.community
+            FROM periods p JOIN vm ON vm.month BETWEEN p.p_prev_start AND p.p_prev_end
+        ),
+        sums AS (
+            SELECT {cols}, sum(cm.hours) AS service_hours, coalesce(sum(cm.points), 0) AS points_awarded
+            FROM periods p JOIN cm ON cm.month BETWEEN p.p_start AND p.p_end WHERE cm.hours IS NOT NULL
+            GROUP BY ALL
+        ),
+        earned AS (
+            SELECT {cols}, coalesce(sum(cm.points), 0) AS earned_to_date
+            FROM periods p JOIN cm ON cm.month <= p.p_end WHERE cm.hours IS NOT NULL GROUP BY ALL
+        ),
+        redeemed AS (
+            SELECT {cols}, sum(cm.redeemed) FILTER (WHERE cm.month >= p.p_start) AS points_redeemed,
+                   sum(cm.redeemed) AS redeemed_to_date
+            FROM periods p JOIN cm ON cm.month <= p.p_end WHERE cm.redeemed IS NOT NULL GROUP BY ALL
+        )"""
+
+
+@computes(
+    "registered_volunteers", "active_volunteers", "active_rate", "service_hours", "points_awarded",
+    "points_redeemed", "points_balance", "retention_rate", "party_share",
+)
+def _volunteers(cur, req: Request) -> pd.DataFrame:
+    q = Sql()
+    cols = "period" + (", community" if req.by else "")
+    prev_cols = "period" + (", prev.community AS community" if req.by else "")
+    previous = req.previous_periods()
+    pcte = periods_cte(q, req.periods, previous)
+    scope = community_scope(q, req.filters, "community")
+    spans = [*req.periods, *previous]
+    parts = _summary_parts if _by_month(spans) else _fact_parts
+    lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+    sql = f"""
+        WITH {pcte},
+        v AS (
+            SELECT volunteer_id, community, joined_on, coalesce(party_member, FALSE) AS party
+            FROM volunteers WHERE {scope}
+        ),
+        {parts(q, scope, cols, lo, hi)}
         SELECT {cols}, count(*) AS registered_volunteers
             FROM periods p JOIN v ON v.joined_on IS NULL OR v.joined_on <= p.p_end GROUP BY ALL
         UNION ALL BY NAME
@@ -58,16 +122,9 @@ def _volunteers(cur, req: Request) -> pd.DataFrame:
         UNION ALL BY NAME
         SELECT {prev_cols}, count(*) AS previous_active, count(a.volunteer_id) AS retained
             FROM prev LEFT JOIN active a USING (period, volunteer_id) GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
-            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, coalesce(sum(hd.points), 0) AS earned_to_date
-            FROM periods p JOIN hd ON hd.date <= p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, sum(rd.points) FILTER (WHERE rd.date >= p.p_start) AS points_redeemed,
-               sum(rd.points) AS redeemed_to_date
-            FROM periods p JOIN rd ON rd.date <= p.p_end GROUP BY ALL"""
+        UNION ALL BY NAME SELECT * FROM sums
+        UNION ALL BY NAME SELECT * FROM earned
+        UNION ALL BY NAME SELECT * FROM redeemed"""
     raw = q.run(cur, sql)
     parts = raw.groupby(req.keys, dropna=False).sum(min_count=1).reset_index()
     for c in ("earned_to_date", "redeemed_to_date"):
@@ -173,14 +230,16 @@ def retention_cohorts(con, filters: Filters, min_quarters: int = 4, max_quarters
     q = Sql()
     sql = f"""
         WITH {_v(q, filters)},
-        h AS (SELECT h.volunteer_id, date_trunc('quarter', h.date)::DATE AS quarter
-              FROM volunteer_hours h JOIN v USING (volunteer_id)
-              WHERE h.hours > 0 AND h.date <= {q.p("last_end", quarters[-1][1])}),
-        first AS (SELECT volunteer_id, min(quarter) AS cohort FROM h GROUP BY ALL),
-        act AS (SELECT DISTINCT volunteer_id, quarter FROM h WHERE quarter >= {q.p("first_q", quarters[0][0])})
+        -- from the summaries (etl/summaries.py; quarters are whole months, so this is exact): a volunteer's
+        -- cohort is the quarter of their first active month, ever
+        first AS (SELECT f.volunteer_id, date_trunc('quarter', f.first_month)::DATE AS cohort
+                  FROM summary_volunteer_first f JOIN v USING (volunteer_id)
+                  WHERE f.first_month BETWEEN {q.p("first_q", quarters[0][0])} AND {q.p("last_end", quarters[-1][1])}),
+        act AS (SELECT DISTINCT s.volunteer_id, date_trunc('quarter', s.month)::DATE AS quarter
+                FROM summary_volunteer_month s JOIN first USING (volunteer_id)
+                WHERE s.active AND s.month BETWEEN $first_q AND $last_end)
         SELECT f.cohort, a.quarter, count(*) AS active
         FROM first f JOIN act a USING (volunteer_id)
-        WHERE f.cohort >= $first_q
         GROUP BY ALL"""
     got = q.run_on(con, sql)
     starts = [s for s, _ in quarters]
