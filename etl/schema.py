@@ -171,6 +171,8 @@ SUMMARY_DDL: dict[str, str] = {
             volunteer_id VARCHAR NOT NULL,
             community VARCHAR NOT NULL,
             month DATE NOT NULL,
+            joined_on DATE,
+            party BOOLEAN NOT NULL,
             hours DOUBLE,
             points DOUBLE,
             active BOOLEAN NOT NULL,

@@ -9,7 +9,8 @@ end on month boundaries keep reading the fact tables (kpi/volunteers.py decides)
 Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
 
 - `summary_volunteer_month`: one row per volunteer (of the roster) × month with an hours row: the volunteer's
-  current community (hours count through the roster), hours (sum), points (sum; NULL when every row's points
+  current community (hours count through the roster), joined_on and party (party_member, NULL = no) from the
+  roster, hours (sum), points (sum; NULL when every row's points
   are NULL), active (some row with hours > 0), records. Rows of a volunteer_id not in the roster are left out,
   as the KPIs leave them out.
 - `summary_volunteer_first`: one row per volunteer with an active month: the first month with an hours row
@@ -44,17 +45,17 @@ import duckdb
 
 from etl import schema
 
-VERSION = "1"  # bump when a summary's definition changes: older warehouses then rebuild
+VERSION = "2"  # bump when a summary's definition changes: older warehouses then rebuild
 META_KEY = "summaries"
 
 # The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
 _VOLUNTEER_MONTH = """
-    SELECT h.volunteer_id, v.community, date_trunc('month', h.date)::DATE AS month,
-           sum(h.hours)::DOUBLE AS hours, sum(h.points)::DOUBLE AS points,
+    SELECT h.volunteer_id, v.community, date_trunc('month', h.date)::DATE AS month, v.joined_on,
+           coalesce(v.party_member, FALSE) AS party, sum(h.hours)::DOUBLE AS hours, sum(h.points)::DOUBLE AS points,
            bool_or(h.hours > 0) AS active, count(*)::BIGINT AS records
     FROM volunteer_hours h JOIN volunteers v USING (volunteer_id)
     {where}
-    GROUP BY h.volunteer_id, v.community, date_trunc('month', h.date)::DATE
+    GROUP BY h.volunteer_id, v.community, date_trunc('month', h.date)::DATE, v.joined_on, v.party_member
     ORDER BY month, v.community"""
 
 _COMMUNITY_MONTH = """

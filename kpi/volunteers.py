@@ -35,13 +35,15 @@ def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
         hd AS (SELECT date, community, sum(points) AS points FROM h GROUP BY ALL),
         rd AS (SELECT r.date, v.community, sum(r.points) AS points
                FROM redemptions r JOIN v USING (volunteer_id) GROUP BY ALL),
-        active AS (
-            SELECT DISTINCT p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party
-            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end WHERE h.hours > 0
-        ),
-        prev AS (
-            SELECT DISTINCT p.period, h.volunteer_id, h.community
-            FROM periods p JOIN h ON h.date BETWEEN p.p_prev_start AND p.p_prev_end WHERE h.hours > 0
+        -- per period and volunteer: active in the period (cur) and in the previous period (prv)
+        vp AS (
+            SELECT p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party,
+                   max(CASE WHEN h.date BETWEEN p.p_start AND p.p_end THEN 1 ELSE 0 END) AS cur,
+                   max(CASE WHEN h.date BETWEEN p.p_prev_start AND p.p_prev_end THEN 1 ELSE 0 END) AS prv
+            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end
+                                  OR h.date BETWEEN p.p_prev_start AND p.p_prev_end
+            WHERE h.hours > 0 AND h.date BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)}
+            GROUP BY p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party
         ),
         sums AS (
             SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
@@ -63,17 +65,16 @@ def _summary_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
 
     `lo`…`hi` spans every period and previous period: the bound lets DuckDB skip the other months' row groups."""
     return f"""
-        vm AS (SELECT s.volunteer_id, s.community, s.month, v.joined_on, v.party
-               FROM summary_volunteer_month s JOIN v USING (volunteer_id)
-               WHERE s.active AND s.month BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)}),
+        vm AS (SELECT volunteer_id, community, month, joined_on, party FROM summary_volunteer_month
+               WHERE active AND month BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)} AND {scope}),
         cm AS (SELECT community, month, hours, points, redeemed FROM summary_community_month WHERE {scope}),
-        active AS (
-            SELECT DISTINCT p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party
+        vp AS (
+            SELECT p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party,
+                   max(CASE WHEN vm.month BETWEEN p.p_start AND p.p_end THEN 1 ELSE 0 END) AS cur,
+                   max(CASE WHEN vm.month BETWEEN p.p_prev_start AND p.p_prev_end THEN 1 ELSE 0 END) AS prv
             FROM periods p JOIN vm ON vm.month BETWEEN p.p_start AND p.p_end
-        ),
-        prev AS (
-            SELECT DISTINCT p.period, vm.volunteer_id, vm.community
-            FROM periods p JOIN vm ON vm.month BETWEEN p.p_prev_start AND p.p_prev_end
+                                   OR vm.month BETWEEN p.p_prev_start AND p.p_prev_end
+            GROUP BY p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party
         ),
         sums AS (
             SELECT {cols}, sum(cm.hours) AS service_hours, coalesce(sum(cm.points), 0) AS points_awarded
@@ -98,7 +99,6 @@ def _summary_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
 def _volunteers(cur, req: Request) -> pd.DataFrame:
     q = Sql()
     cols = "period" + (", community" if req.by else "")
-    prev_cols = "period" + (", prev.community AS community" if req.by else "")
     previous = req.previous_periods()
     pcte = periods_cte(q, req.periods, previous)
     scope = community_scope(q, req.filters, "community")
@@ -115,13 +115,12 @@ def _volunteers(cur, req: Request) -> pd.DataFrame:
         SELECT {cols}, count(*) AS registered_volunteers
             FROM periods p JOIN v ON v.joined_on IS NULL OR v.joined_on <= p.p_end GROUP BY ALL
         UNION ALL BY NAME
-        SELECT {cols}, count(*) AS active_volunteers,
-               count(*) FILTER (WHERE joined_on IS NULL OR joined_on <= p_end) AS active_registered,
-               count(*) FILTER (WHERE party) AS active_party
-            FROM active GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {prev_cols}, count(*) AS previous_active, count(a.volunteer_id) AS retained
-            FROM prev LEFT JOIN active a USING (period, volunteer_id) GROUP BY ALL
+        SELECT {cols}, count(*) FILTER (WHERE cur = 1) AS active_volunteers,
+               count(*) FILTER (WHERE cur = 1 AND (joined_on IS NULL OR joined_on <= p_end)) AS active_registered,
+               count(*) FILTER (WHERE cur = 1 AND party) AS active_party,
+               count(*) FILTER (WHERE prv = 1) AS previous_active,
+               count(*) FILTER (WHERE prv = 1 AND cur = 1) AS retained
+            FROM vp GROUP BY ALL
         UNION ALL BY NAME SELECT * FROM sums
         UNION ALL BY NAME SELECT * FROM earned
         UNION ALL BY NAME SELECT * FROM redeemed"""

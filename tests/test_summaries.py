@@ -43,12 +43,15 @@ def _month(s: pd.Series) -> pd.Series:
 def expected(f: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The summaries recomputed in pandas from their definitions (etl/summaries.py docstring)."""
     roster = f["volunteers"][["volunteer_id", "community"]]
+    people = f["volunteers"][["volunteer_id", "joined_on", "party_member"]]
     h = f["volunteer_hours"].merge(roster, on="volunteer_id")  # rows of unknown volunteers are left out
     h["month"] = _month(h["date"])
     h["pos"] = h["hours"] > 0
     vm = h.groupby(["volunteer_id", "community", "month"]).agg(
         hours=("hours", "sum"), points=("points", lambda s: s.sum(min_count=1)), active=("pos", "any"),
         records=("hours", "size")).reset_index()
+    vm = vm.merge(people, on="volunteer_id", how="left")
+    vm["party"] = vm.pop("party_member").fillna(False).astype(bool)
     first = vm[vm["active"]].groupby(["volunteer_id", "community"])["month"].min().rename("first_month").reset_index()
     hm = h.groupby(["community", "month"]).agg(hours=("hours", "sum"),
                                                points=("points", lambda s: s.sum(min_count=1))).reset_index()
@@ -62,9 +65,9 @@ def expected(f: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     df = df.copy()
     for c in df.columns:
-        if "month" in c:
+        if "month" in c or c == "joined_on":
             df[c] = pd.to_datetime(df[c])
-        elif df[c].dtype == bool or c == "active":
+        elif c in ("active", "party"):
             df[c] = df[c].astype(bool)
         elif c in ("hours", "points", "redeemed", "records"):
             df[c] = df[c].astype("float64")
@@ -108,7 +111,8 @@ def _redemptions_file(path: Path, rng: random.Random) -> Path:
 def _roster_file(path: Path, rng: random.Random) -> Path:
     rows = [["志愿者编号", "社区", "加入日期", "是否党员", "服务队"]]
     for v in rng.sample(IDS, rng.randint(1, len(IDS))):
-        rows.append([v, rng.choice(COMMUNITIES), "2023-01-01", rng.choice(["是", "否"]), "便民服务队"])
+        joined = rng.choice(["", "2023-01-01", "2024-06-15", "2025-02-01"])
+        rows.append([v, rng.choice(COMMUNITIES), joined, rng.choice(["是", "否", ""]), "便民服务队"])
     return write_csv(path, rows)
 
 
