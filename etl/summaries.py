@@ -94,10 +94,9 @@ def is_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every summary from the fact tables (older warehouses, tests' warehouses built in code)."""
-    for ddl in schema.SUMMARY_DDL.values():
+    for t, ddl in schema.SUMMARY_DDL.items():  # recreated: an older version's summary may have other columns
+        con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute(ddl)
-    for t in schema.SUMMARY_TABLES:
-        con.execute(f"DELETE FROM {t}")
     con.execute("INSERT INTO summary_volunteer_month BY NAME " + _VOLUNTEER_MONTH.format(where=""))
     con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(where=""))
     con.execute("INSERT INTO summary_community_month BY NAME "
