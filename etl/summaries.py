@@ -78,7 +78,10 @@ _VOLUNTEER_FIRST = """
     SELECT volunteer_id, community, min(month) AS first_month FROM summary_volunteer_month
     WHERE active {where} GROUP BY volunteer_id, community ORDER BY first_month, community"""
 
-_KEYED = ("WHERE EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = v.community "
+# Rows of the touched keys; the date bounds (the keys' first and last month) let DuckDB skip the row groups of
+# other years without evaluating the key match row by row.
+_KEYED = ("WHERE {alias}.date >= $lo AND {alias}.date < $hi "
+          "AND EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = v.community "
           "AND k.month = date_trunc('month', {alias}.date)::DATE)")
 
 
@@ -143,7 +146,8 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
         rebuild(con)
         return
     touched(con, batch_ids)
-    (n,) = con.execute("SELECT count(*) FROM _summary_keys").fetchone()
+    n, lo, hi = con.execute("SELECT count(*), min(month), max(month) + INTERVAL 1 MONTH FROM _summary_keys").fetchone()
+    bounds = {"lo": lo, "hi": hi}
     if n:
         in_keys = ("EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month.community "
                    "AND k.month = summary_volunteer_month.month)")
@@ -154,7 +158,7 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
         for t in ("summary_volunteer_month", "summary_community_month"):
             con.execute(f"DELETE FROM {t} " + using.format(t=t))
         con.execute("INSERT INTO summary_volunteer_month BY NAME "
-                    + _VOLUNTEER_MONTH.format(where=_KEYED.format(alias="h")))
+                    + _VOLUNTEER_MONTH.format(where=_KEYED.format(alias="h")), bounds)
         con.execute("INSERT INTO _summary_volunteers "
                     f"SELECT DISTINCT volunteer_id FROM summary_volunteer_month WHERE {in_keys}")
         con.execute("DELETE FROM summary_volunteer_first "
@@ -165,5 +169,5 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
         con.execute("INSERT INTO summary_community_month BY NAME " + _COMMUNITY_MONTH.format(
             where_s="WHERE EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month."
                     "community AND k.month = summary_volunteer_month.month)",
-            where_r=_KEYED.format(alias="r")))
+            where_r=_KEYED.format(alias="r")), bounds)
     con.execute("DROP TABLE IF EXISTS _summary_keys")
