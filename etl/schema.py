@@ -184,6 +184,16 @@ SUMMARY_DDL: dict[str, str] = {
             community VARCHAR NOT NULL,
             first_month DATE NOT NULL
         )""",
+    "summary_community_active": """
+        CREATE TABLE IF NOT EXISTS summary_community_active (
+            community VARCHAR NOT NULL,
+            grain VARCHAR NOT NULL,
+            start DATE NOT NULL,
+            active BIGINT NOT NULL,
+            active_registered BIGINT NOT NULL,
+            active_party BIGINT NOT NULL,
+            retained BIGINT NOT NULL
+        )""",
     "summary_community_month": """
         CREATE TABLE IF NOT EXISTS summary_community_month (
             community VARCHAR NOT NULL,

@@ -15,6 +15,10 @@ Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
   as the KPIs leave them out.
 - `summary_volunteer_first`: one row per volunteer with an active month: the first month with an hours row
   of hours > 0 (the volunteer's retention cohort), community as above.
+- `summary_community_active`: distinct counts per community × calendar month and × calendar quarter (`grain`
+  'month' | 'quarter', `start` its first day): active volunteers, those of them registered by the span's end
+  (joined_on NULL or ≤ the last day), party members among them, and retained (also active in the previous span of
+  the same grain). A volunteer belongs to one community, so these add up exactly over communities.
 - `summary_community_month`: one row per community × month with hours or redemptions: hours, points (as
   above), redeemed (sum of redemption points; NULL without redemptions).
 
@@ -45,7 +49,7 @@ import duckdb
 
 from etl import schema
 
-VERSION = "2"  # bump when a summary's definition changes: older warehouses then rebuild
+VERSION = "3"  # bump when a summary's definition changes: older warehouses then rebuild
 META_KEY = "summaries"
 
 # The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
@@ -80,6 +84,24 @@ _VOLUNTEER_FIRST = """
 
 # Rows of the touched keys; the date bounds (the keys' first and last month) let DuckDB skip the row groups of
 # other years without evaluating the key match row by row.
+GRAINS = {"month": "1 MONTH", "quarter": "3 MONTHS"}
+
+# Distinct counts per community × span for the (community, grain, start) keys in `_active_keys` (all: where="").
+_ACTIVE = """
+    WITH a AS (
+        SELECT DISTINCT volunteer_id, community, joined_on, party,
+               date_trunc('{grain}', month)::DATE AS start
+        FROM summary_volunteer_month WHERE active {where_a}
+    )
+    SELECT a.community, '{grain}' AS grain, a.start, count(*) AS active,
+           count(*) FILTER (WHERE a.joined_on IS NULL OR a.joined_on < a.start + INTERVAL {step}) AS active_registered,
+           count(*) FILTER (WHERE a.party) AS active_party,
+           count(b.volunteer_id) AS retained
+    FROM a LEFT JOIN a b ON b.volunteer_id = a.volunteer_id AND b.start = a.start - INTERVAL {step}
+    {where_k}
+    GROUP BY a.community, a.start
+    ORDER BY a.start, a.community"""
+
 _KEYED = ("WHERE {alias}.date >= $lo AND {alias}.date < $hi "
           "AND EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = v.community "
           "AND k.month = date_trunc('month', {alias}.date)::DATE)")
@@ -104,6 +126,9 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(where=""))
     con.execute("INSERT INTO summary_community_month BY NAME "
                 + _COMMUNITY_MONTH.format(where_s="", where_r=""))
+    for grain, step in GRAINS.items():
+        con.execute("INSERT INTO summary_community_active BY NAME "
+                    + _ACTIVE.format(grain=grain, step=step, where_a="", where_k=""))
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, VERSION])
 
 
@@ -166,6 +191,20 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
         con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(
             where="AND volunteer_id IN (SELECT volunteer_id FROM _summary_volunteers)"))
         con.execute("DROP TABLE _summary_volunteers")
+        # the spans of a touched month, and the next ones (whose `retained` looks back at it)
+        con.execute("CREATE OR REPLACE TEMP TABLE _active_keys AS " + " UNION ".join(
+            f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE + INTERVAL {n} AS start "
+            "FROM _summary_keys" for g, step in GRAINS.items() for n in ("0 DAYS", step)))
+        con.execute("DELETE FROM summary_community_active USING _active_keys k WHERE "
+                    "summary_community_active.community = k.community AND summary_community_active.grain = k.grain "
+                    "AND summary_community_active.start = k.start")
+        for grain, step in GRAINS.items():
+            con.execute("INSERT INTO summary_community_active BY NAME " + _ACTIVE.format(
+                grain=grain, step=step,
+                where_a="AND community IN (SELECT community FROM _active_keys)",
+                where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
+                        f"AND k.grain = '{grain}' AND k.start = a.start)"))
+        con.execute("DROP TABLE _active_keys")
         con.execute("INSERT INTO summary_community_month BY NAME " + _COMMUNITY_MONTH.format(
             where_s="WHERE EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month."
                     "community AND k.month = summary_volunteer_month.month)",

@@ -8,10 +8,12 @@ out). Active = at least one hours row with hours > 0 in the period.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from kpi._sql import Sql, community_scope, empty_frame, periods_cte, pillar_excluded, ratio
-from kpi.calendar import whole_months
+from kpi.calendar import add_months, month_end, whole_months
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -25,6 +27,18 @@ _COUNTS = [
 def _by_month(periods) -> bool:
     """Whether every period is whole calendar months (then the monthly summaries answer exactly)."""
     return all(whole_months(s, e) for s, e in periods)
+
+
+# Per (period[, community]) from `vp` (period, volunteer, cur = active in the period, prv = in the previous one).
+_VP_COUNTS = """
+        counts AS (
+            SELECT {cols}, count(*) FILTER (WHERE cur = 1) AS active_volunteers,
+                   count(*) FILTER (WHERE cur = 1 AND (joined_on IS NULL OR joined_on <= p_end)) AS active_registered,
+                   count(*) FILTER (WHERE cur = 1 AND party) AS active_party,
+                   count(*) FILTER (WHERE prv = 1) AS previous_active,
+                   count(*) FILTER (WHERE prv = 1 AND cur = 1) AS retained
+            FROM vp GROUP BY ALL
+        ),"""
 
 
 def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
@@ -45,6 +59,7 @@ def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
             WHERE h.hours > 0 AND h.date BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)}
             GROUP BY p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party
         ),
+{_VP_COUNTS.format(cols=cols)}
         sums AS (
             SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
             FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end GROUP BY ALL
@@ -60,14 +75,27 @@ def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
         )"""
 
 
-def _summary_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
+def _span_grain(periods, previous) -> str | None:
+    """'month' or 'quarter' when every period is one calendar month (quarter) and its previous period the one
+    before it: then the per-community distinct counts of summary_community_active answer exactly."""
+    for grain, n in (("month", 1), ("quarter", 3)):
+        if all(s.day == 1 and (s.month - 1) % n == 0 and e == month_end(add_months(s, n - 1))
+               and prev == (add_months(s, -n), s - timedelta(days=1))
+               for (s, e), prev in zip(periods, previous, strict=True)):
+            return grain
+    return None
+
+
+def _summary_parts(q: Sql, scope: str, cols: str, lo, hi, grain: str | None = None) -> str:
     """The same parts from the monthly summaries (etl/summaries.py): exact for whole-month periods.
 
-    `lo`…`hi` spans every period and previous period: the bound lets DuckDB skip the other months' row groups."""
-    return f"""
+    `lo`…`hi` spans every period and previous period: the bound lets DuckDB skip the other months' row groups.
+    With a `grain` (every period one month or one quarter, see _span_grain) the active, previous-active and
+    retained counts are sums of the per-community counts (a volunteer belongs to one community)."""
+    if grain is None:
+        counts = f"""
         vm AS (SELECT volunteer_id, community, month, joined_on, party FROM summary_volunteer_month
                WHERE active AND month BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)} AND {scope}),
-        cm AS (SELECT community, month, hours, points, redeemed FROM summary_community_month WHERE {scope}),
         vp AS (
             SELECT p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party,
                    max(CASE WHEN vm.month BETWEEN p.p_start AND p.p_end THEN 1 ELSE 0 END) AS cur,
@@ -76,6 +104,22 @@ def _summary_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
                                    OR vm.month BETWEEN p.p_prev_start AND p.p_prev_end
             GROUP BY p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party
         ),
+{_VP_COUNTS.format(cols=cols)}"""
+    else:
+        counts = f"""
+        ca AS (SELECT community, start, active, active_registered, active_party, retained
+               FROM summary_community_active WHERE grain = {q.p("grain", grain)} AND {scope}),
+        counts AS (
+            SELECT {cols}, sum(ca.active)::BIGINT AS active_volunteers,
+                   sum(ca.active_registered)::BIGINT AS active_registered,
+                   sum(ca.active_party)::BIGINT AS active_party, sum(ca.retained)::BIGINT AS retained
+            FROM periods p JOIN ca ON ca.start = p.p_start GROUP BY ALL
+            UNION ALL BY NAME
+            SELECT {cols}, sum(ca.active)::BIGINT AS previous_active
+            FROM periods p JOIN ca ON ca.start = p.p_prev_start GROUP BY ALL
+        ),"""
+    return counts + f"""
+        cm AS (SELECT community, month, hours, points, redeemed FROM summary_community_month WHERE {scope}),
         sums AS (
             SELECT {cols}, sum(cm.hours) AS service_hours, coalesce(sum(cm.points), 0) AS points_awarded
             FROM periods p JOIN cm ON cm.month BETWEEN p.p_start AND p.p_end WHERE cm.hours IS NOT NULL
@@ -103,24 +147,21 @@ def _volunteers(cur, req: Request) -> pd.DataFrame:
     pcte = periods_cte(q, req.periods, previous)
     scope = community_scope(q, req.filters, "community")
     spans = [*req.periods, *previous]
-    parts = _summary_parts if _by_month(spans) else _fact_parts
     lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+    if _by_month(spans):
+        ctes = _summary_parts(q, scope, cols, lo, hi, _span_grain(req.periods, previous))
+    else:
+        ctes = _fact_parts(q, scope, cols, lo, hi)
     sql = f"""
         WITH {pcte},
         v AS (
             SELECT volunteer_id, community, joined_on, coalesce(party_member, FALSE) AS party
             FROM volunteers WHERE {scope}
         ),
-        {parts(q, scope, cols, lo, hi)}
+        {ctes}
         SELECT {cols}, count(*) AS registered_volunteers
             FROM periods p JOIN v ON v.joined_on IS NULL OR v.joined_on <= p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, count(*) FILTER (WHERE cur = 1) AS active_volunteers,
-               count(*) FILTER (WHERE cur = 1 AND (joined_on IS NULL OR joined_on <= p_end)) AS active_registered,
-               count(*) FILTER (WHERE cur = 1 AND party) AS active_party,
-               count(*) FILTER (WHERE prv = 1) AS previous_active,
-               count(*) FILTER (WHERE prv = 1 AND cur = 1) AS retained
-            FROM vp GROUP BY ALL
+        UNION ALL BY NAME SELECT * FROM counts
         UNION ALL BY NAME SELECT * FROM sums
         UNION ALL BY NAME SELECT * FROM earned
         UNION ALL BY NAME SELECT * FROM redeemed"""

@@ -59,17 +59,33 @@ def expected(f: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     r["month"] = _month(r["date"])
     rm = r.groupby(["community", "month"])["points"].sum().rename("redeemed").reset_index()
     cm = hm.merge(rm, on=["community", "month"], how="outer")
-    return {"summary_volunteer_month": vm, "summary_volunteer_first": first, "summary_community_month": cm}
+    spans = []
+    act = vm[vm["active"]]
+    for grain, months in (("month", 1), ("quarter", 3)):
+        a = act.assign(start=act["month"].dt.to_period("M" if grain == "month" else "Q").dt.to_timestamp())
+        a = a.drop_duplicates(["volunteer_id", "start"])
+        end = a["start"] + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+        a = a.assign(reg=a["joined_on"].isna() | (pd.to_datetime(a["joined_on"]) <= end),
+                     prev=a["start"] - pd.DateOffset(months=months))
+        seen = set(zip(a["volunteer_id"], a["start"], strict=True))
+        a["kept"] = [(v, p) in seen for v, p in zip(a["volunteer_id"], a["prev"], strict=True)]
+        g = a.groupby(["community", "start"]).agg(active=("volunteer_id", "size"), active_registered=("reg", "sum"),
+                                                  active_party=("party", "sum"), retained=("kept", "sum"))
+        spans.append(g.reset_index().assign(grain=grain))
+    ca = pd.concat(spans, ignore_index=True)
+    return {"summary_volunteer_month": vm, "summary_volunteer_first": first, "summary_community_month": cm,
+            "summary_community_active": ca}
 
 
 def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     df = df.copy()
     for c in df.columns:
-        if "month" in c or c == "joined_on":
+        if "month" in c or c in ("joined_on", "start"):
             df[c] = pd.to_datetime(df[c])
-        elif c in ("active", "party"):
+        elif c in ("active", "party") and "grain" not in df:
             df[c] = df[c].astype(bool)
-        elif c in ("hours", "points", "redeemed", "records"):
+        elif c in ("hours", "points", "redeemed", "records", "active_registered", "active_party", "retained") or (
+                c == "active" and "grain" in df):
             df[c] = df[c].astype("float64")
         else:
             df[c] = df[c].astype(str)
@@ -77,7 +93,8 @@ def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 KEYS = {"summary_volunteer_month": ["volunteer_id", "month"], "summary_volunteer_first": ["volunteer_id"],
-        "summary_community_month": ["community", "month"]}
+        "summary_community_month": ["community", "month"],
+        "summary_community_active": ["grain", "community", "start"]}
 
 
 def assert_summaries_exact(db: Path, step: str) -> None:
