@@ -13,7 +13,6 @@ district scale with 8 sessions.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
