@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/governance.duckdb
 PORT   ?= 8501
 
-.PHONY: run test test-fast demo lint bench clean
+.PHONY: run test test-fast demo lint bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/auth_bench.py
 	$(PY) bench/scope_bench.py $(DB)
+
+# District scale (issue 11): builds build/scale/district.duckdb once (about a minute), then every page's figures;
+# SCALE_DB=path reuses another warehouse (a copy: an older one gets its summaries rebuilt in place).
+SCALE_DB ?= build/scale/district.duckdb
+bench-scale: $(VENV)/.dev-installed
+	$(PY) bench/scale_bench.py --db $(SCALE_DB)
+	$(PY) bench/memory_bench.py --db $(SCALE_DB) --sessions 8
 
 clean:
 	rm -rf build artifacts .pytest_cache

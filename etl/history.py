@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import schema, warehouse
+from etl import schema, summaries, warehouse
 
 KIND_WITHDRAWAL = "withdrawal"
 STATUS_APPLIED = "applied"  # a withdrawal in effect
@@ -335,6 +335,7 @@ def _withdraw(con: duckdb.DuckDBPyConnection, batch_id: str, by: str | None, unk
                  base.sheet, by, report.data_version, touched, batch_id, report.rows_removed])
             for key, value in (("data_version", report.data_version), ("last_load_at", now.isoformat(timespec="seconds"))):
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+            summaries.refresh(con, (base.batch_id, z))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

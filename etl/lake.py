@@ -12,6 +12,8 @@ What is published (`LAKE_TABLES`):
 - Whole: communities, compounds, volunteers (a roster: `joined_on` is optional and says nothing about
   when the roster row applies, so it is not a partition key), load_batches (the lineage a reader needs to
   tell which files and batches the figures came from).
+- The summary tables (etl/summaries.py): summary_volunteer_month partitioned by year (`month`),
+  the other summaries (summary_volunteer_first, summary_community_month, summary_community_active) whole.
 - Not published: rejects (cell values of refused rows, for the clerk, not for analysis), the `*_history`
   tables (withdrawal bookkeeping) and `meta` (its data_version is in the manifest).
 
@@ -64,8 +66,17 @@ LAKE_TABLES: dict[str, str | None] = {
     "volunteer_hours": "date",
     "redemptions": "date",
     "load_batches": None,
+    # the summaries (etl/summaries.py), so that the lake engines can read the same exact aggregates
+    "summary_volunteer_month": "month",
+    "summary_volunteer_first": None,
+    "summary_community_month": None,
+    "summary_community_active": None,
 }
-ORDER: dict[str, tuple[str, ...]] = {**KEYS, "load_batches": ("batch_id",)}
+ORDER: dict[str, tuple[str, ...]] = {**KEYS, "load_batches": ("batch_id",),
+                                     "summary_volunteer_month": ("month", "community", "volunteer_id"),
+                                     "summary_volunteer_first": ("volunteer_id",),
+                                     "summary_community_month": ("month", "community"),
+                                     "summary_community_active": ("grain", "start", "community")}
 _PART = re.compile(r"^part-[0-9a-f]{12}-[0-9a-f]{8}\.parquet$")
 
 

@@ -25,7 +25,7 @@ from typing import Protocol
 
 import duckdb
 
-from etl import contract, history, schema, warehouse
+from etl import contract, history, schema, summaries, warehouse
 from etl import mapping as mapping_module
 from etl.contract import KIND_BY_NAME, KINDS, LOAD_ORDER, Field, Kind
 from etl.history import WithdrawRefused, WithdrawReport, withdraw  # noqa: F401  (the undo of a batch)
@@ -1114,6 +1114,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
             )
             result.batch_ids.append(batch_id)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
+        summaries.refresh(con, result.batch_ids)
         _transaction(con, "COMMIT")
     except UnreadableFile as exc:  # the file's own content, found only when its rows were read
         _transaction(con, "ROLLBACK")

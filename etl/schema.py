@@ -163,8 +163,53 @@ MIGRATIONS = (
 HISTORY_TABLES: dict[str, str] = {t: f"{t}_history" for t in (*REFERENCE_TABLES, *FACT_TABLES, "rejects")}
 
 
+# Summary tables (etl/summaries.py maintains them at each load and withdrawal; the KPIs read them for
+# month-aligned periods). Exact aggregates per month: see etl/summaries.py for what each row holds.
+SUMMARY_DDL: dict[str, str] = {
+    "summary_volunteer_month": """
+        CREATE TABLE IF NOT EXISTS summary_volunteer_month (
+            volunteer_id VARCHAR NOT NULL,
+            community VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            joined_on DATE,
+            party BOOLEAN NOT NULL,
+            hours DOUBLE,
+            points DOUBLE,
+            active BOOLEAN NOT NULL,
+            records BIGINT NOT NULL
+        )""",
+    "summary_volunteer_first": """
+        CREATE TABLE IF NOT EXISTS summary_volunteer_first (
+            volunteer_id VARCHAR NOT NULL,
+            community VARCHAR NOT NULL,
+            first_month DATE NOT NULL
+        )""",
+    "summary_community_active": """
+        CREATE TABLE IF NOT EXISTS summary_community_active (
+            community VARCHAR NOT NULL,
+            grain VARCHAR NOT NULL,
+            start DATE NOT NULL,
+            active BIGINT NOT NULL,
+            active_registered BIGINT NOT NULL,
+            active_party BIGINT NOT NULL,
+            retained BIGINT NOT NULL
+        )""",
+    "summary_community_month": """
+        CREATE TABLE IF NOT EXISTS summary_community_month (
+            community VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            hours DOUBLE,
+            points DOUBLE,
+            redeemed DOUBLE
+        )""",
+}
+SUMMARY_TABLES = tuple(SUMMARY_DDL)
+
+
 def create_all(con) -> None:  # con: duckdb.DuckDBPyConnection
     for ddl in TABLES.values():
+        con.execute(ddl)
+    for ddl in SUMMARY_DDL.values():
         con.execute(ddl)
     for ddl in MIGRATIONS:
         con.execute(ddl)

@@ -62,7 +62,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import schema
+from etl import schema, summaries
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = PROJECT_ROOT / "data" / "governance.duckdb"
@@ -707,7 +707,8 @@ def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 
 def schema_is_current(path: Path | str) -> bool:
-    """Whether the warehouse holds every table and column this version of the code expects."""
+    """Whether the warehouse holds every table and column this version of the code expects, and summaries
+    maintained by this version (etl/summaries.py)."""
     mem = duckdb.connect(":memory:", config=dict(_CONFIG))
     try:
         schema.create_all(mem)
@@ -716,16 +717,22 @@ def schema_is_current(path: Path | str) -> bool:
         mem.close()
     con = open_read_only(path)
     try:
-        return expected <= _columns(con)
+        return expected <= _columns(con) and summaries.is_current(con)
     finally:
         con.close()
 
 
 def upgrade_schema(path: Path | str) -> bool:
     """Bring a warehouse written by an older version up to the current schema (new tables and columns, by the
-    same `schema.create_all` every write runs), published like a load. True if it had to."""
+    same `schema.create_all` every write runs, and its summaries rebuilt), published like a load. True if it had to."""
     path = Path(path)
     if not path.exists() or schema_is_current(path):
         return False
-    write(path, lambda con: True)  # `write` runs schema.create_all on the standby, publishes, replays on the other
+
+    def upgrade(con: duckdb.DuckDBPyConnection) -> bool:  # `write` has run schema.create_all on the standby
+        if not summaries.is_current(con):
+            summaries.rebuild(con)
+        return True
+
+    write(path, upgrade)  # published, then replayed on the other slot
     return True

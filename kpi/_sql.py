@@ -74,6 +74,23 @@ def periods_cte(q: Sql, periods: Sequence[Period], previous: Sequence[Period] | 
     return "periods AS (SELECT " + ", ".join(cols) + ")"
 
 
+def date_window(q: Sql, periods: Sequence[Period], column: str) -> str:
+    """`column` within the span of all `periods` (implied by any per-period date join; a constant bound lets
+    DuckDB skip row groups of other years instead of joining every row to every period)."""
+    lo = q.p("span_lo", min(s for s, _ in periods))
+    hi = q.p("span_hi", max(e for _, e in periods))
+    return f"{column} BETWEEN {lo} AND {hi}"
+
+
+def case_window(q: Sql, periods: Sequence[Period], alias: str) -> str:
+    """Cases that can meet some period: opened by the last end and not closed before the first start (the
+    disjunction of the per-period case joins, so it never drops a row they keep)."""
+    lo = q.p("span_lo", min(s for s, _ in periods))
+    hi = q.p("span_hi", max(e for _, e in periods))
+    return (f"{alias}.opened_on <= {hi} AND ({alias}.opened_on >= {lo} OR {alias}.closed_on IS NULL "
+            f"OR {alias}.closed_on >= {lo})")
+
+
 def allowed_scope(q: Sql, f: Filters, column: str) -> str:
     """Predicate restricting a community column to the viewer's scope (`Filters.allowed`); TRUE when unset.
 

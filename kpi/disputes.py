@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.contract import OUTCOMES
-from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
+from kpi._sql import Sql, case_window, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import PILLAR_OF_CASE_KIND
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -29,6 +29,7 @@ def _disputes(cur, req: Request) -> pd.DataFrame:
                        OR c.status = {q.p("transferred", TRANSFERRED)} AS referred
             FROM cases c
             WHERE c.kind = {q.p("kind", KIND)} AND {fact_scope(q, req.filters, "c")}
+              AND {case_window(q, req.periods, "c")}
         ),
         x AS (
             SELECT p.*, c.*,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from kpi._sql import Sql, allowed_scope, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import Sql, allowed_scope, date_window, fact_scope, group_cols, periods_cte, ratio
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -26,7 +26,7 @@ def _engagement(cur, req: Request) -> pd.DataFrame:
                count(DISTINCT nullif(trim(a.partner), '')) AS active_partners,
                coalesce(sum(a.volunteers), 0) AS volunteer_participations
         FROM periods p JOIN activities a ON a.date BETWEEN p.p_start AND p.p_end
-        WHERE {fact_scope(q, req.filters, "a", pillar=True)}
+        WHERE {date_window(q, req.periods, "a.date")} AND {fact_scope(q, req.filters, "a", pillar=True)}
         GROUP BY ALL"""
     df = req.complete(q.run(cur, sql), ENGAGEMENT_COUNTS)
     df["participants_per_100_households"] = ratio(df["participants"], df["households"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
+from kpi._sql import Sql, case_window, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
 from kpi.catalogue import PILLAR_OF_CASE_KIND
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -42,6 +42,7 @@ def _issues(cur, req: Request) -> pd.DataFrame:
                    c.status <> {q.p("transferred", TRANSFERRED)} AS counted
             FROM cases c LEFT JOIN sla s USING (category)
             WHERE c.kind = {q.p("kind", KIND)} AND {fact_scope(q, req.filters, "c")}
+              AND {case_window(q, req.periods, "c")}
         ),
         x AS (
             SELECT p.*, c.*,

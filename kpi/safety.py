@@ -6,7 +6,17 @@ from datetime import date
 
 import pandas as pd
 
-from kpi._sql import Sql, empty_frame, fact_scope, group_cols, periods_cte, pillar_excluded, ratio
+from kpi._sql import (
+    Sql,
+    case_window,
+    date_window,
+    empty_frame,
+    fact_scope,
+    group_cols,
+    periods_cte,
+    pillar_excluded,
+    ratio,
+)
 from kpi.calendar import Quarter
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
@@ -29,6 +39,7 @@ def _hazards(cur, req: Request) -> pd.DataFrame:
                    c.status <> {q.p("transferred", TRANSFERRED)} AS counted
             FROM cases c
             WHERE c.kind = {q.p("kind", KIND)} AND {fact_scope(q, req.filters, "c")}
+              AND {case_window(q, req.periods, "c")}
         ),
         x AS (
             SELECT p.*, c.*,
@@ -56,7 +67,7 @@ def _visits(cur, req: Request) -> pd.DataFrame:
         WITH {periods_cte(q, req.periods)}
         SELECT p.period{g}, coalesce(sum(a.households_visited), 0) AS visited
         FROM periods p JOIN activities a ON a.date BETWEEN p.p_start AND p.p_end
-        WHERE list_contains({q.p("visit_types", list(VISIT_TYPES))}::VARCHAR[], a.activity_type)
+        WHERE {date_window(q, req.periods, "a.date")} AND list_contains({q.p("visit_types", list(VISIT_TYPES))}::VARCHAR[], a.activity_type)
           AND {fact_scope(q, req.filters, "a", pillar=True)}
         GROUP BY ALL"""
     df = req.complete(q.run(cur, sql), ["visited"])

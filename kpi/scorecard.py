@@ -121,36 +121,43 @@ def evaluate(con, filters: Filters, targets: Targets) -> Evaluation:
     starts = _scope.data_starts(con)
 
     cur = df[df["period"] == 0].drop(columns="period").rename(columns={"value": "value"})
-    hist = df[df["period"] > 0].copy()
-    # a baseline period counts only from the month the KPI's ledger begins
-    counted = []
-    for pid, kid in zip(hist["period"], hist["kpi_id"], strict=True):
+    hist = df[df["period"] > 0]
+    # a baseline period counts only from the month the KPI's ledger begins (decided per period × KPI)
+    pairs = hist[["period", "kpi_id"]].drop_duplicates()
+    ok = []
+    for pid, kid in zip(pairs["period"], pairs["kpi_id"], strict=True):
         first = starts.get(CATALOGUE[kid].source)
-        p_start = base_periods[pid - 1][0]
-        counted.append(first is not None and p_start >= first.replace(day=1))
-    hist = hist[np.array(counted, dtype=bool)]
+        ok.append(first is not None and base_periods[pid - 1][0] >= first.replace(day=1))
+    pairs = pairs.assign(_counted=np.array(ok, dtype=bool))
+    hist = hist.merge(pairs, on=["period", "kpi_id"], how="left")
+    hist = hist[hist["_counted"].to_numpy(dtype=bool)]
     baseline = hist.groupby(["community", "kpi_id"])["value"].mean().rename("baseline")
     periods_used = hist.dropna(subset=["value"]).groupby(["community", "kpi_id"]).size().rename("baseline_periods")
     detail = cur.merge(baseline.reset_index(), on=["community", "kpi_id"], how="left")
     detail = detail.merge(periods_used.reset_index(), on=["community", "kpi_id"], how="left")
     detail["baseline_periods"] = detail["baseline_periods"].fillna(0).astype("int64")
 
-    tv, ts, sc, ch, lv = [], [], [], [], []
-    for comm, kid, v, b in zip(detail["community"], detail["kpi_id"], detail["value"], detail["baseline"],
-                               strict=True):
-        k = CATALOGUE[kid]
-        t, src = targets.target(kid, comm)
-        if t is None and not pd.isna(b):
-            t, src = float(b), "baseline"
-        tv.append(np.nan if t is None else t)
-        ts.append(src)
-        s = score(None if pd.isna(v) else v, t, k.higher_is_better)
-        sc.append(np.nan if s is None else s)
-        c = np.nan if pd.isna(v) or pd.isna(b) or b == 0 else (v - b) / abs(b)
-        ch.append(c)
-        lv.append(warning_level(c, k.higher_is_better))
-    detail["target"] = pd.Series(tv, index=detail.index, dtype="float64")
-    detail["target_source"] = pd.Series(ts, index=detail.index, dtype="object")
+    # target, score, change and level for every row at once (the same rules as score() and warning_level())
+    got = [targets.target(kid, comm) for comm, kid in zip(detail["community"], detail["kpi_id"], strict=True)]
+    v = detail["value"].to_numpy(dtype="float64", na_value=np.nan)
+    b = detail["baseline"].to_numpy(dtype="float64", na_value=np.nan)
+    t = np.array([np.nan if x is None else x for x, _ in got], dtype="float64")
+    src = np.array([y for _, y in got], dtype=object)
+    use_base = np.isnan(t) & ~np.isnan(b)
+    t = np.where(use_base, b, t)
+    src[use_base] = "baseline"
+    hib = detail["kpi_id"].map({k: CATALOGUE[k].higher_is_better for k in ids}).to_numpy(dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(t <= 0, np.where(v <= 0, 1.0, SCORE_CAP), v / t)
+        down = np.where(v <= 0, np.where(t <= 0, 1.0, SCORE_CAP), t / v)
+        sc = np.clip(np.where(hib, up, down), 0.0, SCORE_CAP)
+        sc[np.isnan(v) | np.isnan(t)] = np.nan
+        ch = np.where(np.isnan(v) | np.isnan(b) | (b == 0), np.nan, (v - b) / np.abs(b))
+    worse = np.where(hib, -ch, ch)
+    lv = np.where(worse >= RED - _EPS, "red", np.where(worse >= YELLOW - _EPS, "yellow", None)).astype(object)
+    lv[np.isnan(ch)] = None
+    detail["target"] = pd.Series(t, index=detail.index, dtype="float64")
+    detail["target_source"] = pd.Series(src, index=detail.index, dtype="object")
     detail["score"] = pd.Series(sc, index=detail.index, dtype="float64")
     detail["change"] = pd.Series(ch, index=detail.index, dtype="float64")
     detail["level"] = pd.Series(lv, index=detail.index, dtype="object")

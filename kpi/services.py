@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, allowed_scope, fact_scope, group_cols, periods_cte
+from kpi._sql import Sql, allowed_scope, date_window, fact_scope, group_cols, periods_cte
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -25,7 +25,7 @@ def _services(cur, req: Request) -> pd.DataFrame:
                count(*) FILTER (WHERE list_contains({q.p("repair_types", list(REPAIR_TYPES))}::VARCHAR[],
                                                     a.activity_type)) AS home_repairs
         FROM periods p JOIN activities a ON a.date BETWEEN p.p_start AND p.p_end
-        WHERE {fact_scope(q, req.filters, "a", pillar=True)}
+        WHERE {date_window(q, req.periods, "a.date")} AND {fact_scope(q, req.filters, "a", pillar=True)}
         GROUP BY ALL"""
     return req.complete(q.run(cur, sql), ["convenience_services", "home_repairs"])
 

@@ -8,9 +8,12 @@ out). Active = at least one hours row with hours > 0 in the period.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from kpi._sql import Sql, community_scope, empty_frame, periods_cte, pillar_excluded, ratio
+from kpi.calendar import add_months, month_end, whole_months
 from kpi.catalogue import CATALOGUE
 from kpi.engine import Request, computes
 from kpi.filters import Filters
@@ -21,6 +24,118 @@ _COUNTS = [
 ]
 
 
+def _by_month(periods) -> bool:
+    """Whether every period is whole calendar months (then the monthly summaries answer exactly)."""
+    return all(whole_months(s, e) for s, e in periods)
+
+
+# Per (period[, community]) from `vp` (period, volunteer, cur = active in the period, prv = in the previous one).
+_VP_COUNTS = """
+        counts AS (
+            SELECT {cols}, count(*) FILTER (WHERE cur = 1) AS active_volunteers,
+                   count(*) FILTER (WHERE cur = 1 AND (joined_on IS NULL OR joined_on <= p_end)) AS active_registered,
+                   count(*) FILTER (WHERE cur = 1 AND party) AS active_party,
+                   count(*) FILTER (WHERE prv = 1) AS previous_active,
+                   count(*) FILTER (WHERE prv = 1 AND cur = 1) AS retained
+            FROM vp GROUP BY ALL
+        ),"""
+
+
+def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
+    """Active / previous-active volunteers, hours, points and running totals from the fact tables (any period)."""
+    return f"""
+        h AS (SELECT h.date, h.hours, h.points, v.* FROM volunteer_hours h JOIN v USING (volunteer_id)),
+        -- daily sums per community, for the running totals up to each period's end
+        hd AS (SELECT date, community, sum(points) AS points FROM h GROUP BY ALL),
+        rd AS (SELECT r.date, v.community, sum(r.points) AS points
+               FROM redemptions r JOIN v USING (volunteer_id) GROUP BY ALL),
+        -- per period and volunteer: active in the period (cur) and in the previous period (prv)
+        vp AS (
+            SELECT p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party,
+                   max(CASE WHEN h.date BETWEEN p.p_start AND p.p_end THEN 1 ELSE 0 END) AS cur,
+                   max(CASE WHEN h.date BETWEEN p.p_prev_start AND p.p_prev_end THEN 1 ELSE 0 END) AS prv
+            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end
+                                  OR h.date BETWEEN p.p_prev_start AND p.p_prev_end
+            WHERE h.hours > 0 AND h.date BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)}
+            GROUP BY p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party
+        ),
+{_VP_COUNTS.format(cols=cols)}
+        sums AS (
+            SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
+            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end GROUP BY ALL
+        ),
+        earned AS (
+            SELECT {cols}, coalesce(sum(hd.points), 0) AS earned_to_date
+            FROM periods p JOIN hd ON hd.date <= p.p_end GROUP BY ALL
+        ),
+        redeemed AS (
+            SELECT {cols}, sum(rd.points) FILTER (WHERE rd.date >= p.p_start) AS points_redeemed,
+                   sum(rd.points) AS redeemed_to_date
+            FROM periods p JOIN rd ON rd.date <= p.p_end GROUP BY ALL
+        )"""
+
+
+def _span_grain(periods, previous) -> str | None:
+    """'month' or 'quarter' when every period is one calendar month (quarter) and its previous period the one
+    before it: then the per-community distinct counts of summary_community_active answer exactly."""
+    for grain, n in (("month", 1), ("quarter", 3)):
+        if all(s.day == 1 and (s.month - 1) % n == 0 and e == month_end(add_months(s, n - 1))
+               and prev == (add_months(s, -n), s - timedelta(days=1))
+               for (s, e), prev in zip(periods, previous, strict=True)):
+            return grain
+    return None
+
+
+def _summary_parts(q: Sql, scope: str, cols: str, lo, hi, grain: str | None = None) -> str:
+    """The same parts from the monthly summaries (etl/summaries.py): exact for whole-month periods.
+
+    `lo`…`hi` spans every period and previous period: the bound lets DuckDB skip the other months' row groups.
+    With a `grain` (every period one month or one quarter, see _span_grain) the active, previous-active and
+    retained counts are sums of the per-community counts (a volunteer belongs to one community)."""
+    if grain is None:
+        counts = f"""
+        vm AS (SELECT volunteer_id, community, month, joined_on, party FROM summary_volunteer_month
+               WHERE active AND month BETWEEN {q.p("lo", lo)} AND {q.p("hi", hi)} AND {scope}),
+        vp AS (
+            SELECT p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party,
+                   max(CASE WHEN vm.month BETWEEN p.p_start AND p.p_end THEN 1 ELSE 0 END) AS cur,
+                   max(CASE WHEN vm.month BETWEEN p.p_prev_start AND p.p_prev_end THEN 1 ELSE 0 END) AS prv
+            FROM periods p JOIN vm ON vm.month BETWEEN p.p_start AND p.p_end
+                                   OR vm.month BETWEEN p.p_prev_start AND p.p_prev_end
+            GROUP BY p.period, p.p_end, vm.volunteer_id, vm.community, vm.joined_on, vm.party
+        ),
+{_VP_COUNTS.format(cols=cols)}"""
+    else:
+        counts = f"""
+        ca AS (SELECT community, start, active, active_registered, active_party, retained
+               FROM summary_community_active WHERE grain = {q.p("grain", grain)} AND {scope}),
+        counts AS (
+            SELECT {cols}, sum(ca.active)::BIGINT AS active_volunteers,
+                   sum(ca.active_registered)::BIGINT AS active_registered,
+                   sum(ca.active_party)::BIGINT AS active_party, sum(ca.retained)::BIGINT AS retained
+            FROM periods p JOIN ca ON ca.start = p.p_start GROUP BY ALL
+            UNION ALL BY NAME
+            SELECT {cols}, sum(ca.active)::BIGINT AS previous_active
+            FROM periods p JOIN ca ON ca.start = p.p_prev_start GROUP BY ALL
+        ),"""
+    return counts + f"""
+        cm AS (SELECT community, month, hours, points, redeemed FROM summary_community_month WHERE {scope}),
+        sums AS (
+            SELECT {cols}, sum(cm.hours) AS service_hours, coalesce(sum(cm.points), 0) AS points_awarded
+            FROM periods p JOIN cm ON cm.month BETWEEN p.p_start AND p.p_end WHERE cm.hours IS NOT NULL
+            GROUP BY ALL
+        ),
+        earned AS (
+            SELECT {cols}, coalesce(sum(cm.points), 0) AS earned_to_date
+            FROM periods p JOIN cm ON cm.month <= p.p_end WHERE cm.hours IS NOT NULL GROUP BY ALL
+        ),
+        redeemed AS (
+            SELECT {cols}, sum(cm.redeemed) FILTER (WHERE cm.month >= p.p_start) AS points_redeemed,
+                   sum(cm.redeemed) AS redeemed_to_date
+            FROM periods p JOIN cm ON cm.month <= p.p_end WHERE cm.redeemed IS NOT NULL GROUP BY ALL
+        )"""
+
+
 @computes(
     "registered_volunteers", "active_volunteers", "active_rate", "service_hours", "points_awarded",
     "points_redeemed", "points_balance", "retention_rate", "party_share",
@@ -28,46 +143,28 @@ _COUNTS = [
 def _volunteers(cur, req: Request) -> pd.DataFrame:
     q = Sql()
     cols = "period" + (", community" if req.by else "")
-    prev_cols = "period" + (", prev.community AS community" if req.by else "")
+    previous = req.previous_periods()
+    pcte = periods_cte(q, req.periods, previous)
+    scope = community_scope(q, req.filters, "community")
+    spans = [*req.periods, *previous]
+    lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
+    if _by_month(spans):
+        ctes = _summary_parts(q, scope, cols, lo, hi, _span_grain(req.periods, previous))
+    else:
+        ctes = _fact_parts(q, scope, cols, lo, hi)
     sql = f"""
-        WITH {periods_cte(q, req.periods, req.previous_periods())},
+        WITH {pcte},
         v AS (
             SELECT volunteer_id, community, joined_on, coalesce(party_member, FALSE) AS party
-            FROM volunteers WHERE {community_scope(q, req.filters, "community")}
+            FROM volunteers WHERE {scope}
         ),
-        h AS (SELECT h.date, h.hours, h.points, v.* FROM volunteer_hours h JOIN v USING (volunteer_id)),
-        -- daily sums per community, for the running totals up to each period's end
-        hd AS (SELECT date, community, sum(points) AS points FROM h GROUP BY ALL),
-        rd AS (SELECT r.date, v.community, sum(r.points) AS points
-               FROM redemptions r JOIN v USING (volunteer_id) GROUP BY ALL),
-        active AS (
-            SELECT DISTINCT p.period, p.p_end, h.volunteer_id, h.community, h.joined_on, h.party
-            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end WHERE h.hours > 0
-        ),
-        prev AS (
-            SELECT DISTINCT p.period, h.volunteer_id, h.community
-            FROM periods p JOIN h ON h.date BETWEEN p.p_prev_start AND p.p_prev_end WHERE h.hours > 0
-        )
+        {ctes}
         SELECT {cols}, count(*) AS registered_volunteers
             FROM periods p JOIN v ON v.joined_on IS NULL OR v.joined_on <= p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, count(*) AS active_volunteers,
-               count(*) FILTER (WHERE joined_on IS NULL OR joined_on <= p_end) AS active_registered,
-               count(*) FILTER (WHERE party) AS active_party
-            FROM active GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {prev_cols}, count(*) AS previous_active, count(a.volunteer_id) AS retained
-            FROM prev LEFT JOIN active a USING (period, volunteer_id) GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, sum(h.hours) AS service_hours, coalesce(sum(h.points), 0) AS points_awarded
-            FROM periods p JOIN h ON h.date BETWEEN p.p_start AND p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, coalesce(sum(hd.points), 0) AS earned_to_date
-            FROM periods p JOIN hd ON hd.date <= p.p_end GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {cols}, sum(rd.points) FILTER (WHERE rd.date >= p.p_start) AS points_redeemed,
-               sum(rd.points) AS redeemed_to_date
-            FROM periods p JOIN rd ON rd.date <= p.p_end GROUP BY ALL"""
+        UNION ALL BY NAME SELECT * FROM counts
+        UNION ALL BY NAME SELECT * FROM sums
+        UNION ALL BY NAME SELECT * FROM earned
+        UNION ALL BY NAME SELECT * FROM redeemed"""
     raw = q.run(cur, sql)
     parts = raw.groupby(req.keys, dropna=False).sum(min_count=1).reset_index()
     for c in ("earned_to_date", "redeemed_to_date"):
@@ -173,14 +270,16 @@ def retention_cohorts(con, filters: Filters, min_quarters: int = 4, max_quarters
     q = Sql()
     sql = f"""
         WITH {_v(q, filters)},
-        h AS (SELECT h.volunteer_id, date_trunc('quarter', h.date)::DATE AS quarter
-              FROM volunteer_hours h JOIN v USING (volunteer_id)
-              WHERE h.hours > 0 AND h.date <= {q.p("last_end", quarters[-1][1])}),
-        first AS (SELECT volunteer_id, min(quarter) AS cohort FROM h GROUP BY ALL),
-        act AS (SELECT DISTINCT volunteer_id, quarter FROM h WHERE quarter >= {q.p("first_q", quarters[0][0])})
+        -- from the summaries (etl/summaries.py; quarters are whole months, so this is exact): a volunteer's
+        -- cohort is the quarter of their first active month, ever
+        first AS (SELECT f.volunteer_id, date_trunc('quarter', f.first_month)::DATE AS cohort
+                  FROM summary_volunteer_first f JOIN v USING (volunteer_id)
+                  WHERE f.first_month BETWEEN {q.p("first_q", quarters[0][0])} AND {q.p("last_end", quarters[-1][1])}),
+        act AS (SELECT DISTINCT s.volunteer_id, date_trunc('quarter', s.month)::DATE AS quarter
+                FROM summary_volunteer_month s JOIN first USING (volunteer_id)
+                WHERE s.active AND s.month BETWEEN $first_q AND $last_end)
         SELECT f.cohort, a.quarter, count(*) AS active
         FROM first f JOIN act a USING (volunteer_id)
-        WHERE f.cohort >= $first_q
         GROUP BY ALL"""
     got = q.run_on(con, sql)
     starts = [s for s, _ in quarters]

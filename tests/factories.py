@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import schema
+from etl import schema, summaries
 from etl.contract import OUTCOMES, PILLARS
 
 ACTIVITY_TYPES = {  # type → pillar
@@ -207,6 +207,7 @@ def build(frames: dict[str, pd.DataFrame], con: duckdb.DuckDBPyConnection | None
         con.register("_frame", df)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
         con.unregister("_frame")
+    summaries.rebuild(con)  # as the loader maintains them (etl/summaries.py)
     return con
 
 

@@ -26,6 +26,11 @@ SUMS = {  # a few exact sums per table, compared between the warehouse and the l
     "communities": "sum(households), count(DISTINCT name)",
     "compounds": "sum(households), count(DISTINCT name)",
     "load_batches": "sum(rows_loaded), count(DISTINCT batch_id), count(data_version)",
+    "summary_volunteer_month": "round(sum(hours), 6), count(DISTINCT volunteer_id), count(*) FILTER (WHERE active), "
+                               "sum(records)",
+    "summary_volunteer_first": "count(DISTINCT volunteer_id), min(first_month), max(first_month)",
+    "summary_community_month": "round(sum(hours), 6), round(sum(redeemed), 6), count(DISTINCT community)",
+    "summary_community_active": "sum(active), sum(retained), count(DISTINCT grain), min(start), max(start)",
 }
 
 

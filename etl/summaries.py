@@ -1,0 +1,212 @@
+"""Summary tables (the one home of their maintenance): exact per-month aggregates the KPIs read at scale.
+
+Why: at district scale (200 communities × 20 years, 11 M hour rows) the volunteer KPIs spent a second per call
+scanning `volunteer_hours` joined to the roster (the points balance alone is a running total over every row).
+The summaries hold the same figures per month, exactly (sums, and one row per volunteer × month for distinct
+counts), so a month-aligned period reads thousands of rows instead of millions. Periods that do not start and
+end on month boundaries keep reading the fact tables (kpi/volunteers.py decides).
+
+Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
+
+- `summary_volunteer_month`: one row per volunteer (of the roster) × month with an hours row: the volunteer's
+  current community (hours count through the roster), joined_on and party (party_member, NULL = no) from the
+  roster, hours (sum), points (sum; NULL when every row's points
+  are NULL), active (some row with hours > 0), records. Rows of a volunteer_id not in the roster are left out,
+  as the KPIs leave them out.
+- `summary_volunteer_first`: one row per volunteer with an active month: the first month with an hours row
+  of hours > 0 (the volunteer's retention cohort), community as above.
+- `summary_community_active`: distinct counts per community × calendar month and × calendar quarter (`grain`
+  'month' | 'quarter', `start` its first day): active volunteers, those of them registered by the span's end
+  (joined_on NULL or ≤ the last day), party members among them, and retained (also active in the previous span of
+  the same grain). A volunteer belongs to one community, so these add up exactly over communities.
+- `summary_community_month`: one row per community × month with hours or redemptions: hours, points (as
+  above), redeemed (sum of redemption points; NULL without redemptions).
+
+Maintenance: `refresh(con, batch_ids)` is called by the loader (etl/loader.py `_load_unit`) and by
+`etl.history.withdraw` inside the batch's transaction, just before COMMIT. It recomputes only the
+(community, month) keys the batch can have changed (`touched`), from the fact tables as they are now:
+
+- hour and redemption rows the batch wrote, replaced, took out or put back (current table rows with
+  `batch_id` in the batch ids, history rows with `batch_id`, `replaced_by` or `restored_by` in them): their
+  month under their volunteer's current community;
+- roster rows likewise (a volunteer who moved community, joined or left the roster): every month of that
+  volunteer's hours and redemptions, under each version's community (the old one loses them, the new one
+  gains them).
+
+A withdrawal passes both its own id and the id of the load it takes back or puts back, so every version of
+every row that load touched is covered. Reference tables (communities, compounds) do not enter the
+summaries: the household denominators are read from the register at query time.
+
+A warehouse whose summaries are not current (written by an older version, `meta.summaries` missing or of
+another `VERSION`) gets a full `rebuild` instead, from `refresh` itself or from `etl.warehouse.upgrade_schema`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from etl import schema
+
+VERSION = "3"  # bump when a summary's definition changes: older warehouses then rebuild
+META_KEY = "summaries"
+
+# The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
+_VOLUNTEER_MONTH = """
+    SELECT h.volunteer_id, v.community, date_trunc('month', h.date)::DATE AS month, v.joined_on,
+           coalesce(v.party_member, FALSE) AS party, sum(h.hours)::DOUBLE AS hours, sum(h.points)::DOUBLE AS points,
+           bool_or(h.hours > 0) AS active, count(*)::BIGINT AS records
+    FROM volunteer_hours h JOIN volunteers v USING (volunteer_id)
+    {where}
+    GROUP BY h.volunteer_id, v.community, date_trunc('month', h.date)::DATE, v.joined_on, v.party_member
+    ORDER BY month, v.community"""
+
+_COMMUNITY_MONTH = """
+    WITH hm AS (
+        SELECT community, month, sum(hours)::DOUBLE AS hours, sum(points)::DOUBLE AS points
+        FROM summary_volunteer_month {where_s} GROUP BY community, month
+    ),
+    rm AS (
+        SELECT v.community, date_trunc('month', r.date)::DATE AS month, sum(r.points)::DOUBLE AS redeemed
+        FROM redemptions r JOIN volunteers v USING (volunteer_id)
+        {where_r}
+        GROUP BY v.community, date_trunc('month', r.date)::DATE
+    )
+    SELECT coalesce(hm.community, rm.community) AS community, coalesce(hm.month, rm.month) AS month,
+           hm.hours, hm.points, rm.redeemed
+    FROM hm FULL JOIN rm ON hm.community = rm.community AND hm.month = rm.month
+    ORDER BY month, community"""
+
+_VOLUNTEER_FIRST = """
+    SELECT volunteer_id, community, min(month) AS first_month FROM summary_volunteer_month
+    WHERE active {where} GROUP BY volunteer_id, community ORDER BY first_month, community"""
+
+# Rows of the touched keys; the date bounds (the keys' first and last month) let DuckDB skip the row groups of
+# other years without evaluating the key match row by row.
+GRAINS = {"month": "1 MONTH", "quarter": "3 MONTHS"}
+
+# Distinct counts per community × span for the (community, grain, start) keys in `_active_keys` (all: where="").
+_ACTIVE = """
+    WITH a AS (
+        SELECT DISTINCT volunteer_id, community, joined_on, party,
+               date_trunc('{grain}', month)::DATE AS start
+        FROM summary_volunteer_month WHERE active {where_a}
+    )
+    SELECT a.community, '{grain}' AS grain, a.start, count(*) AS active,
+           count(*) FILTER (WHERE a.joined_on IS NULL OR a.joined_on < a.start + INTERVAL {step}) AS active_registered,
+           count(*) FILTER (WHERE a.party) AS active_party,
+           count(b.volunteer_id) AS retained
+    FROM a LEFT JOIN a b ON b.volunteer_id = a.volunteer_id AND b.start = a.start - INTERVAL {step}
+    {where_k}
+    GROUP BY a.community, a.start
+    ORDER BY a.start, a.community"""
+
+_KEYED = ("WHERE {alias}.date >= $lo AND {alias}.date < $hi "
+          "AND EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = v.community "
+          "AND k.month = date_trunc('month', {alias}.date)::DATE)")
+
+
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the summaries exist and were maintained by this version (else they need a `rebuild`)."""
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall()}
+    if not set(schema.SUMMARY_TABLES) <= have or "meta" not in have:
+        return False
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [META_KEY]).fetchone()
+    return row is not None and row[0] == VERSION
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every summary from the fact tables (older warehouses, tests' warehouses built in code)."""
+    for t, ddl in schema.SUMMARY_DDL.items():  # recreated: an older version's summary may have other columns
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+        con.execute(ddl)
+    con.execute("INSERT INTO summary_volunteer_month BY NAME " + _VOLUNTEER_MONTH.format(where=""))
+    con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(where=""))
+    con.execute("INSERT INTO summary_community_month BY NAME "
+                + _COMMUNITY_MONTH.format(where_s="", where_r=""))
+    for grain, step in GRAINS.items():
+        con.execute("INSERT INTO summary_community_active BY NAME "
+                    + _ACTIVE.format(grain=grain, step=step, where_a="", where_k=""))
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, VERSION])
+
+
+def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
+    """Fill the temporary table `_summary_keys(community, month)` with the keys these batches can have changed."""
+    ids = list(dict.fromkeys(batch_ids))
+    mine = "list_contains($ids::VARCHAR[], batch_id)"
+    shadow = ("(list_contains($ids::VARCHAR[], batch_id) OR list_contains($ids::VARCHAR[], replaced_by) "
+              "OR list_contains($ids::VARCHAR[], restored_by))")
+    rows = " UNION ALL ".join(
+        f"SELECT volunteer_id, date FROM {t} WHERE {mine} "
+        f"UNION ALL SELECT volunteer_id, date FROM {schema.HISTORY_TABLES[t]} WHERE {shadow}"
+        for t in ("volunteer_hours", "redemptions"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _summary_keys (community VARCHAR, month DATE)")
+    con.execute(f"""
+        INSERT INTO _summary_keys
+        WITH changed AS ({rows}),
+        roster AS (
+            SELECT volunteer_id, community FROM volunteers WHERE {mine}
+            UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}
+        ),
+        moved AS (
+            SELECT volunteer_id, date FROM volunteer_hours WHERE volunteer_id IN (SELECT volunteer_id FROM roster)
+            UNION ALL
+            SELECT volunteer_id, date FROM redemptions WHERE volunteer_id IN (SELECT volunteer_id FROM roster)
+        )
+        SELECT DISTINCT v.community, date_trunc('month', c.date)::DATE
+        FROM changed c JOIN volunteers v USING (volunteer_id)
+        UNION
+        SELECT DISTINCT r.community, date_trunc('month', m.date)::DATE
+        FROM moved m JOIN roster r USING (volunteer_id)""", {"ids": ids})
+
+
+def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
+    """Bring the summaries up to date after these batches changed the tables (inside their transaction).
+
+    Recomputes only the (community, month) keys the batches touched; a full `rebuild` when the summaries are
+    not current (an older warehouse's first load)."""
+    if not is_current(con):
+        rebuild(con)
+        return
+    touched(con, batch_ids)
+    n, lo, hi = con.execute("SELECT count(*), min(month), max(month) + INTERVAL 1 MONTH FROM _summary_keys").fetchone()
+    bounds = {"lo": lo, "hi": hi}
+    if n:
+        in_keys = ("EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month.community "
+                   "AND k.month = summary_volunteer_month.month)")
+        # the volunteers whose months change (before and after): their first active month is recomputed
+        con.execute("CREATE OR REPLACE TEMP TABLE _summary_volunteers AS "
+                    f"SELECT DISTINCT volunteer_id FROM summary_volunteer_month WHERE {in_keys}")
+        using = "USING _summary_keys k WHERE {t}.community = k.community AND {t}.month = k.month"
+        for t in ("summary_volunteer_month", "summary_community_month"):
+            con.execute(f"DELETE FROM {t} " + using.format(t=t))
+        con.execute("INSERT INTO summary_volunteer_month BY NAME "
+                    + _VOLUNTEER_MONTH.format(where=_KEYED.format(alias="h")), bounds)
+        con.execute("INSERT INTO _summary_volunteers "
+                    f"SELECT DISTINCT volunteer_id FROM summary_volunteer_month WHERE {in_keys}")
+        con.execute("DELETE FROM summary_volunteer_first "
+                    "WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_volunteers)")
+        con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(
+            where="AND volunteer_id IN (SELECT volunteer_id FROM _summary_volunteers)"))
+        con.execute("DROP TABLE _summary_volunteers")
+        # the spans of a touched month, and the next ones (whose `retained` looks back at it)
+        con.execute("CREATE OR REPLACE TEMP TABLE _active_keys AS " + " UNION ".join(
+            f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE + INTERVAL {n} AS start "
+            "FROM _summary_keys" for g, step in GRAINS.items() for n in ("0 DAYS", step)))
+        con.execute("DELETE FROM summary_community_active USING _active_keys k WHERE "
+                    "summary_community_active.community = k.community AND summary_community_active.grain = k.grain "
+                    "AND summary_community_active.start = k.start")
+        for grain, step in GRAINS.items():
+            con.execute("INSERT INTO summary_community_active BY NAME " + _ACTIVE.format(
+                grain=grain, step=step,
+                where_a="AND community IN (SELECT community FROM _active_keys)",
+                where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
+                        f"AND k.grain = '{grain}' AND k.start = a.start)"))
+        con.execute("DROP TABLE _active_keys")
+        con.execute("INSERT INTO summary_community_month BY NAME " + _COMMUNITY_MONTH.format(
+            where_s="WHERE EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month."
+                    "community AND k.month = summary_volunteer_month.month)",
+            where_r=_KEYED.format(alias="r")), bounds)
+    con.execute("DROP TABLE IF EXISTS _summary_keys")
