@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 USAGE_ERROR = 2
@@ -45,6 +46,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lake", default=None, type=Path, help="Parquet 数据湖目录（默认 $GOV_LAKE） / lake directory")
     p.add_argument("--master", default=None,
                    help="Spark master（默认 $GOV_SPARK_MASTER 或 local[2]），如 spark://host:7077")
+    p.add_argument("--jobs", default=None, type=int,
+                   help="同时计算的简报数（默认 spark 为 4，其余为 1） / briefings computed at once (spark: 4, else 1)")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="语言 / language")
     p.add_argument("--quiet", action="store_true", help="只输出错误 / errors only")
     return p
@@ -110,20 +113,28 @@ def main(argv: list[str] | None = None) -> int:
         scopes: list[str | None] = [args.community]
         if args.all_communities:
             scopes = [None, *scope_options(con).communities["community"].tolist()]
-        for i, community in enumerate(scopes, 1):
-            name = community or "全街道 whole street"
+        jobs = max(1, args.jobs or (4 if engines.engine_name(args.engine) == "spark" else 1))
+
+        def make(community):  # the queries; on Spark several briefings' statements run at once
             try:
-                b = build(con, args.quarter, community, targets=targets)
+                return build(con, args.quarter, community, targets=targets), None
             except BriefingError as e:
-                if len(scopes) == 1 or e.code != "no_data" or community is None:
-                    raise
-                # one community without data that quarter does not stop the batch
-                print(f"[{i}/{len(scopes)}] {name}: 跳过 skipped — {e.zh} / {e.en}", file=sys.stderr)
-                continue
-            one_rc, written = _export(b, args.out, formats, args.lang)
-            rc = max(rc, one_rc)
-            done += 1
-            if not args.quiet:
+                return None, e
+
+        with ThreadPoolExecutor(jobs) as pool:
+            for i, (community, (b, err)) in enumerate(zip(scopes, pool.map(make, scopes), strict=True), 1):
+                name = community or "全街道 whole street"
+                if err is not None:
+                    if len(scopes) == 1 or err.code != "no_data" or community is None:
+                        raise err
+                    # one community without data that quarter does not stop the batch
+                    print(f"[{i}/{len(scopes)}] {name}: 跳过 skipped — {err.zh} / {err.en}", file=sys.stderr)
+                    continue
+                one_rc, written = _export(b, args.out, formats, args.lang)
+                rc = max(rc, one_rc)
+                done += 1
+                if args.quiet:
+                    continue
                 if len(scopes) == 1:
                     print(b.meta.stamp(args.lang))
                     for fmt, p in written.items():

@@ -40,7 +40,7 @@ def session(master: str):
     """The process's SparkSession on `master` (created on first use)."""
     global _SESSION, _MASTER
     with _LOCK:
-        if _SESSION is not None and _MASTER == master:
+        if _SESSION is not None and master == _MASTER:
             return _SESSION
         if _SESSION is not None:
             _SESSION.stop()

@@ -54,18 +54,14 @@ def _union_by_name(tree: exp.Expression) -> exp.Expression:
     for top in list(tree.find_all(exp.Union)):
         if not top.args.get("by_name") or (isinstance(top.parent, exp.Union) and top.parent.args.get("by_name")):
             continue
-        chain, leaves = [top], []
-
-        def walk(node: exp.Expression) -> None:
+        chain, leaves, todo = [top], [], [top.expression, top.this]
+        while todo:  # left to right through the chain of by-name unions
+            node = todo.pop()
             if isinstance(node, exp.Union) and node.args.get("by_name"):
                 chain.append(node)
-                walk(node.this)
-                walk(node.expression)
+                todo += [node.expression, node.this]
             else:
                 leaves.append(node)
-
-        walk(top.this)
-        walk(top.expression)
         names: list[str] = []
         for leaf in leaves:
             if not isinstance(leaf, exp.Select) or any(isinstance(e, exp.Star) for e in leaf.expressions):

@@ -113,7 +113,7 @@ def calls(f: Filters, series: bool = True) -> list[tuple[str, object, tuple, dic
             out.append((key, fn, (f,), kwargs))
     for name, args, kwargs in (("kpi.value", (f, "closure_rate"), {"targets": TARGETS}),
                                ("kpi.value", (f, "activities"), {})):
-        out.append((f"{name}+", getattr(kpi, name.split(".")[1]), args, kwargs))
+        out.append((f"{name}({args[1]})", getattr(kpi, name.split(".")[1]), args, kwargs))
     return out
 
 
@@ -125,6 +125,7 @@ def run_all(con, scopes=SCOPES, threads: int = 1, series_scopes: set[str] | None
     `series_scopes`, the page series run only for the scopes named there (the KPIs for every scope)."""
     jobs = [(f"{scope} | {label}", fn, args, kwargs) for scope, f in scopes
             for label, fn, args, kwargs in calls(f, series_scopes is None or scope in series_scopes)]
+    assert len({j[0] for j in jobs}) == len(jobs), "two calls with one label"
 
     def one(job):
         key, fn, args, kwargs = job

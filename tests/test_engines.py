@@ -116,23 +116,23 @@ def test_page_series_are_read_from_the_pages():
 
 # ---------------------------------------------------------------------- spark
 
-SPARK_SERIES_SCOPES = {"street 2024Q1", "compound+pillar"}
+SPARK_SERIES_SCOPES = {"compound+pillar"}  # every series on one scope: Spark costs ~0.2–1 s a statement
 
 
 @pytest.mark.spark
 def test_spark_parity(reference, spark_con):
-    """Every catalogue KPI for every scope, every page series for two scopes, on Spark (local[2]) = duckdb."""
+    """Every catalogue KPI for every scope, every page series for one scope (compounds + pillars), on Spark
+    (local[2]) = duckdb; the cluster test and the briefing batch run more of them."""
     got = P.run_all(spark_con, threads=4, series_scopes=SPARK_SERIES_SCOPES)
-    assert len(got) > 60
+    assert len(got) > 50
     assert P.compare_results(reference, got, "spark") == []
 
 
 @pytest.mark.spark
 def test_spark_values_with_quotes_reach_the_query_as_data(spark_con, demo_db):
+    import kpi
     from kpi.filters import Filters
     from tests.conftest import TARGETS
-
-    import kpi
 
     f = P.SCOPES[0][1]
     hostile = f.restricted_to(("南湾社区", "x'); SELECT 1; --", "a\\'b"))

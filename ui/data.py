@@ -30,7 +30,6 @@ import duckdb
 import streamlit as st
 
 import engines
-
 from etl.warehouse import Readers, data_version, default_db_path
 from kpi.targets import default_targets_path, load_targets
 
