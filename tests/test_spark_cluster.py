@@ -43,7 +43,7 @@ import pickle, sys
 import engines
 from tests import engine_parity as P
 con = engines.connect("spark", lake=sys.argv[1], master=sys.argv[2])
-res = P.run_all(con, P.SCOPES[:1], threads=4, series_scopes=set())
+res = P.run_all(con, P.SCOPES[:1], threads=4, series_scopes=set())  # every catalogue KPI, street, one quarter
 with open(sys.argv[3], "wb") as f:
     pickle.dump(res, f)
 """
@@ -109,7 +109,7 @@ def test_standalone_cluster_parity_and_quarter_end_batch(demo_db, demo_lake, tmp
         t0 = time.perf_counter()
         run = subprocess.run([sys.executable, "-m", "briefing", "--quarter", "2024Q1", "--all-communities",
                               "--engine", "spark", "--master", master_url, "--lake", str(demo_lake),
-                              "--out", str(briefings), "--formats", "xlsx"],
+                              "--out", str(briefings), "--formats", "xlsx", "--jobs", "4"],
                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         batch_s = time.perf_counter() - t0
         assert run.returncode == 0, run.stderr[-3000:]
