@@ -40,9 +40,9 @@ run: $(VENV)/.runtime-installed $(DB) $(if $(filter spark,$(GOV_ENGINE)),$(VENV)
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
-# Everything but the real-browser tests (Playwright + Chromium).
+# Everything but the real-browser tests (Playwright + Chromium); the Spark tests share one worker (one session).
 test-fast: $(VENV)/.dev-installed
-	$(PY) -m pytest -q -m "not browser" -n 2
+	$(PY) -m pytest -q -m "not browser" -n 2 --dist loadgroup
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -54,7 +54,13 @@ def version() -> str:
 
 
 def warehouse_exists() -> bool:
-    return db_path().exists() if not on_lake() else engines.lake_version(engines.lake_dir()) != "missing"
+    """The warehouse file exists, or on the lake engines: GOV_LAKE names a published lake."""
+    if not on_lake():
+        return db_path().exists()
+    try:
+        return engines.lake_version(engines.lake_dir()) != "missing"
+    except engines.EngineError:
+        return False
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
