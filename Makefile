@@ -56,6 +56,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/auth_bench.py
 	$(PY) bench/scope_bench.py $(DB)
+	$(PY) bench/engines_bench.py $(DB)
 
 clean:
 	rm -rf build artifacts .pytest_cache
