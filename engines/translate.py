@@ -8,7 +8,7 @@ text by hand). The fixes, each for a construct where sqlglot's Spark output diff
 - several `unnest(list) AS x` in one SELECT (`kpi._sql.periods_cte`) zip their lists in DuckDB; Spark allows one
   generator per SELECT, so they become one `INLINE(ARRAYS_ZIP(...)) AS (x, y, ...)`;
 - `UNION [ALL] BY NAME` (DuckDB only): each SELECT of the chain lists the union of the columns, in order of
-  first appearance, with `NULL AS x` for a column it lacks;
+  first appearance, with `NULL AS x` for a column it lacks (`SELECT * FROM <cte>` first takes the CTE's columns);
 - `sum(...)` is HUGEINT for integers in DuckDB, which its pandas conversion gives as float64: Spark's BIGINT sum is
   cast to DOUBLE so frames keep DuckDB's dtypes (exact for any count below 2**53);
 - `quantile_cont(x, q)` → `PERCENTILE(x, q)` (both exact, linear interpolation; Spark's `PERCENTILE_CONT` needs
@@ -50,7 +50,28 @@ def _zip_unnests(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def _names(node: exp.Expression, ctes: dict[str, exp.Expression]) -> list[str] | None:
+    """The output column names of a SELECT or a union (by name: every leaf's, in order of first appearance), a
+    `SELECT * FROM <cte>` resolved through the statement's own CTEs; None when they cannot be known."""
+    if isinstance(node, exp.Union):
+        parts = [_names(node.this, ctes), *([_names(node.expression, ctes)] if node.args.get("by_name") else [])]
+        if any(p is None for p in parts):
+            return None
+        return list(dict.fromkeys(n for p in parts for n in p))
+    if not isinstance(node, exp.Select):
+        return None
+    if any(isinstance(e, exp.Star) for e in node.expressions):
+        source = node.args.get("from_") or node.args.get("from")
+        table = source.this if source is not None else None
+        if len(node.expressions) != 1 or node.args.get("joins") or not isinstance(table, exp.Table) \
+                or table.name not in ctes:
+            return None
+        return _names(ctes[table.name], ctes)
+    return [e.alias_or_name for e in node.expressions]
+
+
 def _union_by_name(tree: exp.Expression) -> exp.Expression:
+    ctes = {c.alias: c.this for c in tree.find_all(exp.CTE)}
     for top in list(tree.find_all(exp.Union)):
         if not top.args.get("by_name") or (isinstance(top.parent, exp.Union) and top.parent.args.get("by_name")):
             continue
@@ -64,6 +85,10 @@ def _union_by_name(tree: exp.Expression) -> exp.Expression:
                 leaves.append(node)
         names: list[str] = []
         for leaf in leaves:
+            if isinstance(leaf, exp.Select) and any(isinstance(e, exp.Star) for e in leaf.expressions):
+                expanded = _names(leaf, ctes)  # `SELECT * FROM <cte>`: the CTE's columns, by name
+                if expanded is not None:
+                    leaf.set("expressions", [exp.column(n) for n in expanded])
             if not isinstance(leaf, exp.Select) or any(isinstance(e, exp.Star) for e in leaf.expressions):
                 raise TranslationError("UNION BY NAME needs SELECTs with named columns")
             names += [e.alias_or_name for e in leaf.expressions if e.alias_or_name not in names]

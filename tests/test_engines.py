@@ -47,6 +47,11 @@ def test_duckdb_constructs_sqlglot_does_not_carry_are_fixed_in_the_translation()
         "AS (i, d)")
     union = to_spark("SELECT a, 1 AS b FROM t UNION ALL BY NAME SELECT c FROM u", {})
     assert union == "SELECT a, 1 AS b, NULL AS c FROM t UNION ALL SELECT NULL AS a, NULL AS b, c FROM u"
+    starred = to_spark("WITH a AS (SELECT 1 AS x, 2 AS y), b AS (SELECT 3 AS y UNION ALL BY NAME SELECT 4 AS z) "
+                       "SELECT 5 AS x UNION ALL BY NAME SELECT * FROM a UNION ALL BY NAME SELECT * FROM b", {})
+    assert starred == ("WITH a AS (SELECT 1 AS x, 2 AS y), b AS (SELECT 3 AS y, NULL AS z UNION ALL "
+                       "SELECT NULL AS y, 4 AS z) SELECT 5 AS x, NULL AS y, NULL AS z UNION ALL "
+                       "SELECT x, y, NULL AS z FROM a UNION ALL SELECT NULL AS x, y, z FROM b")
     assert to_spark("SELECT sum(x) FILTER (WHERE y) AS s FROM t", {}) == \
         "SELECT CAST(SUM(x) FILTER(WHERE y) AS DOUBLE) AS s FROM t"
     assert to_spark("SELECT quantile_cont(date_diff('day', a, b), 0.9) AS q FROM t", {}) == \
