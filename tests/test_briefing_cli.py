@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from briefing.__main__ import main
+from etl.warehouse import open_read_only
 from tests.conftest import ROOT
 
 
@@ -107,10 +108,9 @@ def test_pptx_needs_no_browser(demo_db, tmp_path):
 
 def test_all_communities_is_the_street_and_every_community(demo_db, demo_lake, tmp_path, capsys):
     """The quarter-end batch, on the warehouse and on the lake read by DuckDB: the same files."""
-    import duckdb
     from openpyxl import load_workbook
 
-    wh = duckdb.connect(str(demo_db), read_only=True)
+    wh = open_read_only(demo_db)
     communities, street = wh.execute("SELECT list(name ORDER BY name), any_value(street) FROM communities").fetchone()
     wh.close()
     want = sorted(f"季度简报_{c}_2024Q1_演示数据.xlsx" for c in [street, *communities])
@@ -122,7 +122,7 @@ def test_all_communities_is_the_street_and_every_community(demo_db, demo_lake, t
         assert rc == 0, err
         assert sorted(p.name for p in out.iterdir()) == want
         assert f"[1/{len(want)}] 全街道 whole street" in stdout and f"共 {len(want)} 份简报" in stdout
-        ws = load_workbook(out / f"季度简报_南湾社区_2024Q1_演示数据.xlsx").worksheets[0]
+        ws = load_workbook(out / "季度简报_南湾社区_2024Q1_演示数据.xlsx").worksheets[0]
         cells[engine] = [[c.value for c in row] for row in ws.iter_rows()]
     assert cells["duckdb"] == cells["duckdb-lake"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 
 import engines
 from engines.translate import TranslationError, to_spark
+from etl.warehouse import open_read_only
 from tests import engine_parity as P
 
 
@@ -81,7 +81,7 @@ def test_engine_choice_and_bad_choices(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------- duckdb-lake
 
 def test_lake_views_have_the_warehouse_columns_types_and_rows(demo_db, demo_lake):
-    wh = duckdb.connect(str(demo_db), read_only=True)
+    wh = open_read_only(demo_db)
     lake = engines.connect("duckdb-lake", lake=demo_lake)
     manifest = json.loads((demo_lake / "_manifest.json").read_text(encoding="utf-8"))
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from etl.warehouse import open_read_only
 from tests.conftest import ROOT, java_missing
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -114,9 +115,8 @@ def test_standalone_cluster_parity_and_quarter_end_batch(demo_db, demo_lake, tmp
         batch_s = time.perf_counter() - t0
         assert run.returncode == 0, run.stderr[-3000:]
         names = sorted(p.name for p in briefings.iterdir())
-        import duckdb
 
-        wh = duckdb.connect(str(demo_db), read_only=True)
+        wh = open_read_only(demo_db)
         communities, street = wh.execute("SELECT list(name ORDER BY name), any_value(street) FROM communities"
                                          ).fetchone()
         wh.close()
