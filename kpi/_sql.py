@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -55,6 +56,8 @@ class Sql:
         frame (pandas' string dtype for text, nullable integers where a column has NULLs, datetime64 dates)."""
         cur = con.cursor()
         try:
+            if not isinstance(cur, duckdb.DuckDBPyConnection):  # another engine's cursor: its own .df()
+                return self.run(cur, sql)
             table = cur.sql(sql, params=self.params).to_arrow_table()
             # no rows: cheap to fetch again, and `.df()` types an empty text column differently
             return arrow_frame(table) if table.num_rows else self.run(cur, sql)

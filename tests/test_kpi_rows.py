@@ -25,3 +25,24 @@ def test_rows_on_matches_df_for_every_column_kind():
         got, want = q.rows_on(con, sql), q.run_on(con, sql)
         pd.testing.assert_frame_equal(got, want)
     assert len(Sql().rows_on(con, "SELECT * FROM t")) == 3
+
+
+def test_rows_on_leaves_another_engines_cursor_to_its_own_df():
+    class Cursor:  # the shape of engines/spark.py's cursor: execute(sql, params).df(), close()
+        def execute(self, sql, params):
+            self.got = (sql, params)
+            return self
+
+        def df(self):
+            return pd.DataFrame({"n": [1]})
+
+        def close(self):
+            pass
+
+    class Con:
+        def cursor(self):
+            return Cursor()
+
+    q = Sql()
+    q.p("x", 2)
+    assert q.rows_on(Con(), "SELECT $x AS n")["n"].tolist() == [1]
