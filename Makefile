@@ -15,9 +15,14 @@ $(VENV)/.runtime-installed: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+# GOV_ENGINE=spark make run: PySpark and sqlglot too (requirements-spark.txt; Spark needs a Java runtime).
+$(VENV)/.spark-installed: requirements-spark.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-spark.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(VENV)/.runtime-installed $@
+	touch $(VENV)/.runtime-installed $(VENV)/.spark-installed $@
 
 $(DB): | $(VENV)/.runtime-installed
 	$(PY) -m etl --db $(DB) demo
@@ -25,7 +30,8 @@ $(DB): | $(VENV)/.runtime-installed
 demo: $(VENV)/.runtime-installed
 	$(PY) -m etl --db $(DB) demo
 
-run: $(VENV)/.runtime-installed $(DB)
+# GOV_ENGINE=duckdb-lake|spark GOV_LAKE=DIR make run: the dashboard reads the Parquet lake (see docs/deployment.md)
+run: $(VENV)/.runtime-installed $(DB) $(if $(filter spark,$(GOV_ENGINE)),$(VENV)/.spark-installed)
 	$(PY) -m auth demo-accounts --db $(DB) --if-demo
 	GOV_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
@@ -34,9 +40,9 @@ run: $(VENV)/.runtime-installed $(DB)
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
-# Everything but the real-browser tests (Playwright + Chromium).
+# Everything but the real-browser tests (Playwright + Chromium); the Spark tests share one worker (one session).
 test-fast: $(VENV)/.dev-installed
-	$(PY) -m pytest -q -m "not browser" -n 2
+	$(PY) -m pytest -q -m "not browser" -n 2 --dist loadgroup
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
@@ -50,6 +56,7 @@ bench: $(VENV)/.dev-installed $(DB)
 	$(PY) bench/briefing_bench.py --db $(DB)
 	$(PY) bench/auth_bench.py
 	$(PY) bench/scope_bench.py $(DB)
+	$(PY) bench/engines_bench.py $(DB)
 
 # District scale (issue 11): builds build/scale/district.duckdb once (about a minute), then every page's figures;
 # SCALE_DB=path reuses another warehouse (a copy: an older one gets its summaries rebuilt in place).

@@ -1,7 +1,12 @@
-"""python -m briefing --quarter 2024Q1 [--community 南湾社区] --out DIR [--formats png,pdf,pptx,xlsx]
-[--db PATH] [--lang zh|en]
+"""python -m briefing --quarter 2024Q1 [--community 南湾社区 | --all-communities] --out DIR
+[--formats png,pdf,pptx,xlsx] [--db PATH] [--engine duckdb|duckdb-lake|spark] [--lake DIR] [--master URL]
+[--lang zh|en]
 
-Writes the quarterly briefing's files without a browser session (for cron).
+Writes the quarterly briefing's files without a browser session (for cron). `--all-communities` is the
+quarter-end batch: the street-wide briefing and one per community of the warehouse, each file named after its
+scope (`季度简报_南湾社区_2024Q1…`), all in DIR; a community without data that quarter is skipped with a note.
+The engine (`engines.connect`): the warehouse file (default), or a Parquet lake read by DuckDB or by Spark
+(`--master spark://host:7077` for a standalone cluster).
 Exit codes: 0 written; 2 unknown quarter / community, a quarter without data,
 a bad argument or no warehouse; 1 an export failed (no Chromium for PNG/PDF,
 or no TrueType CJK font for the PDF: the other formats are still written).
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 USAGE_ERROR = 2
@@ -28,13 +34,46 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m briefing", description="季度简报导出 / export the quarterly briefing")
     p.add_argument("--quarter", required=True, help="季度，如 2024Q1 / quarter, e.g. 2024Q1")
-    p.add_argument("--community", default=None, help="社区（不填为全街道） / community (default: whole street)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--community", default=None, help="社区（不填为全街道） / community (default: whole street)")
+    who.add_argument("--all-communities", action="store_true",
+                     help="全街道及每个社区各一份（季末批量） / the street and every community, one briefing each")
     p.add_argument("--out", required=True, type=Path, help="输出目录 / output directory")
     p.add_argument("--formats", default="png,pdf,pptx,xlsx", help="png,pdf,pptx,xlsx 中的若干项 / some of these")
     p.add_argument("--db", default=None, type=Path, help="仓库文件（默认 $GOV_DB 或 data/governance.duckdb）")
+    p.add_argument("--engine", default=None, help="查询引擎 duckdb|duckdb-lake|spark（默认 $GOV_ENGINE 或 duckdb）"
+                                                  " / engine (default $GOV_ENGINE or duckdb)")
+    p.add_argument("--lake", default=None, type=Path, help="Parquet 数据湖目录（默认 $GOV_LAKE） / lake directory")
+    p.add_argument("--master", default=None,
+                   help="Spark master（默认 $GOV_SPARK_MASTER 或 local[2]），如 spark://host:7077")
+    p.add_argument("--jobs", default=None, type=int,
+                   help="同时计算的简报数（默认 spark 为 4，其余为 1） / briefings computed at once (spark: 4, else 1)")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="语言 / language")
     p.add_argument("--quiet", action="store_true", help="只输出错误 / errors only")
     return p
+
+
+def _export(b, out: Path, formats: list[str], lang: str) -> tuple[int, dict]:
+    """Write one briefing's files; (exit code, {format: path})."""
+    from briefing import exports
+    from briefing.pdf import FontUnavailable
+    from briefing.render import RenderUnavailable
+
+    rc = 0
+    written = {}
+    try:
+        written.update(exports.export_all(b, out, formats, lang))
+    except RenderUnavailable as e:
+        # no Chromium: PNG and PDF are not written; no CJK font for the PDF: only the PDF is not
+        failed = ["pdf"] if isinstance(e, FontUnavailable) else ["png", "pdf"]
+        failed = [f for f in formats if f in failed]
+        rest = [f for f in formats if f not in failed]
+        print(f"错误 / error: {e}", file=sys.stderr)
+        print(f"未生成 / not written: {', '.join(failed)}", file=sys.stderr)
+        rc = EXPORT_ERROR
+        if rest:
+            written.update(exports.export_all(b, out, rest, lang))
+    return rc, written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,21 +86,62 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误 / error: {e}", file=sys.stderr)
         return USAGE_ERROR
 
-    from etl.warehouse import default_db_path, open_read_only
-
-    db = args.db or default_db_path()
-    try:
-        con = open_read_only(db)
-    except FileNotFoundError as e:
-        print(f"错误 / error: {e}", file=sys.stderr)
-        return USAGE_ERROR
-
-    from briefing.model import BriefingError, build
-    from kpi.targets import TargetsError, load_targets
+    import engines
 
     t0 = time.perf_counter()
     try:
-        b = build(con, args.quarter, args.community, targets=load_targets())
+        con = engines.connect(args.engine, db=args.db, lake=args.lake, master=args.master)
+    except engines.EngineError as e:
+        print(f"错误：{e.zh}\nerror: {e.en}", file=sys.stderr)
+        return USAGE_ERROR
+    except FileNotFoundError as e:
+        print(f"错误 / error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    except Exception as e:  # noqa: BLE001 - e.g. Spark cannot start: say so, no traceback
+        print(f"错误：查询引擎无法启动 / error: the engine could not start: {type(e).__name__}: {e}"[:2000],
+              file=sys.stderr)
+        return EXPORT_ERROR
+
+    from briefing.model import BriefingError, build
+    from kpi.scope import scope_options
+    from kpi.targets import TargetsError, load_targets
+
+    rc = 0
+    done = 0
+    try:
+        targets = load_targets()
+        scopes: list[str | None] = [args.community]
+        if args.all_communities:
+            scopes = [None, *scope_options(con).communities["community"].tolist()]
+        jobs = max(1, args.jobs or (4 if engines.engine_name(args.engine) == "spark" else 1))
+
+        def make(community):  # the queries; on Spark several briefings' statements run at once
+            try:
+                return build(con, args.quarter, community, targets=targets), None
+            except BriefingError as e:
+                return None, e
+
+        with ThreadPoolExecutor(jobs) as pool:
+            for i, (community, (b, err)) in enumerate(zip(scopes, pool.map(make, scopes), strict=True), 1):
+                name = community or "全街道 whole street"
+                if err is not None:
+                    if len(scopes) == 1 or err.code != "no_data" or community is None:
+                        raise err
+                    # one community without data that quarter does not stop the batch
+                    print(f"[{i}/{len(scopes)}] {name}: 跳过 skipped — {err.zh} / {err.en}", file=sys.stderr)
+                    continue
+                one_rc, written = _export(b, args.out, formats, args.lang)
+                rc = max(rc, one_rc)
+                done += 1
+                if args.quiet:
+                    continue
+                if len(scopes) == 1:
+                    print(b.meta.stamp(args.lang))
+                    for fmt, p in written.items():
+                        print(f"{fmt}\t{p}")
+                else:
+                    print(f"[{i}/{len(scopes)}] {name}: " + ", ".join(str(p.name) for p in written.values()),
+                          flush=True)
     except TargetsError as e:
         print(f"错误 / error: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -70,29 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     finally:
         con.close()
-
-    from briefing import exports
-    from briefing.pdf import FontUnavailable
-    from briefing.render import RenderUnavailable
-
-    rc = 0
-    written = {}
-    try:
-        written.update(exports.export_all(b, args.out, formats, args.lang))
-    except RenderUnavailable as e:
-        # no Chromium: PNG and PDF are not written; no CJK font for the PDF: only the PDF is not
-        failed = ["pdf"] if isinstance(e, FontUnavailable) else ["png", "pdf"]
-        failed = [f for f in formats if f in failed]
-        rest = [f for f in formats if f not in failed]
-        print(f"错误 / error: {e}", file=sys.stderr)
-        print(f"未生成 / not written: {', '.join(failed)}", file=sys.stderr)
-        rc = EXPORT_ERROR
-        if rest:
-            written.update(exports.export_all(b, args.out, rest, args.lang))
     if not args.quiet:
-        print(b.meta.stamp(args.lang))
-        for fmt, p in written.items():
-            print(f"{fmt}\t{p}")
+        if args.all_communities:
+            print(f"共 {done} 份简报 / {done} briefings → {args.out}")
         print(f"用时 / took {time.perf_counter() - t0:.1f} s")
     return rc
 

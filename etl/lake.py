@@ -16,7 +16,7 @@ What is published (`LAKE_TABLES`):
   the other summaries (summary_volunteer_first, summary_community_month, summary_community_active,
   summary_team_span) whole.
 - Not published: rejects (cell values of refused rows, for the clerk, not for analysis), the `*_history`
-  tables (withdrawal bookkeeping) and `meta` (its data_version is in the manifest).
+  tables (withdrawal bookkeeping) and `meta` (its key/values are in the manifest: `data_version`, `meta`).
 
 A fact table without rows has no partition and no file; a whole table always has one file (possibly with
 no rows), so that its columns are readable.
@@ -230,6 +230,7 @@ def publish_lake(db_path: Path | str, out_dir: Path | str) -> LakeReport:
             manifest = {
                 "format": FORMAT,
                 "data_version": version,
+                "meta": meta,  # every meta key (data_version, dataset, last_load_at): lake readers expose it as `meta`
                 "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 "tables": tables,
             }

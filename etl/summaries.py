@@ -64,7 +64,7 @@ _VOLUNTEER_MONTH = """
     SELECT h.volunteer_id, v.community, date_trunc('month', h.date)::DATE AS month, v.joined_on,
            coalesce(v.party_member, FALSE) AS party, sum(h.hours)::DOUBLE AS hours, sum(h.points)::DOUBLE AS points,
            bool_or(h.hours > 0) AS active, count(*)::BIGINT AS records
-    FROM volunteer_hours h JOIN volunteers v USING (volunteer_id)
+    FROM volunteer_hours h JOIN {roster} v USING (volunteer_id)
     {where}
     GROUP BY h.volunteer_id, v.community, date_trunc('month', h.date)::DATE, v.joined_on, v.party_member
     ORDER BY month, v.community"""
@@ -76,7 +76,7 @@ _COMMUNITY_MONTH = """
     ),
     rm AS (
         SELECT v.community, date_trunc('month', r.date)::DATE AS month, sum(r.points)::DOUBLE AS redeemed
-        FROM redemptions r JOIN volunteers v USING (volunteer_id)
+        FROM {redemptions} r JOIN volunteers v USING (volunteer_id)
         {where_r}
         GROUP BY v.community, date_trunc('month', r.date)::DATE
     )
@@ -109,6 +109,8 @@ _ACTIVE = """
     GROUP BY a.community, a.start
     ORDER BY a.start, a.community"""
 
+
+
 # Per community × span × team (× service) of hours rows (summary_team_span); `where` bounds the hours rows.
 _TEAM = """
     WITH h AS (
@@ -134,11 +136,6 @@ def _insert_team(con: duckdb.DuckDBPyConnection, grain: str, where: str, params:
             grain=grain, where=where, all_services=all_services, service=service, group=group), params)
 
 
-_KEYED = ("WHERE {alias}.date >= $lo AND {alias}.date < $hi "
-          "AND EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = v.community "
-          "AND k.month = date_trunc('month', {alias}.date)::DATE)")
-
-
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the summaries exist and were maintained by this version (else they need a `rebuild`)."""
     have = {r[0] for r in con.execute(
@@ -154,10 +151,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     for t, ddl in schema.SUMMARY_DDL.items():  # recreated: an older version's summary may have other columns
         con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute(ddl)
-    con.execute("INSERT INTO summary_volunteer_month BY NAME " + _VOLUNTEER_MONTH.format(where=""))
+    con.execute("INSERT INTO summary_volunteer_month BY NAME " + _VOLUNTEER_MONTH.format(roster="volunteers", where=""))
     con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(where=""))
     con.execute("INSERT INTO summary_community_month BY NAME "
-                + _COMMUNITY_MONTH.format(where_s="", where_r=""))
+                + _COMMUNITY_MONTH.format(where_s="", redemptions="redemptions", where_r=""))
     for grain, step in GRAINS.items():
         con.execute("INSERT INTO summary_community_active BY NAME "
                     + _ACTIVE.format(grain=grain, step=step, where_a="", where_k=""))
@@ -166,7 +163,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
-    """Fill the temporary table `_summary_keys(community, month)` with the keys these batches can have changed."""
+    """Fill two temporary tables with what these batches can have changed: `_summary_pairs(volunteer_id,
+    month)`, the volunteer × months whose rows were written, replaced, taken out or put back (every month of a
+    volunteer whose roster row changed), and `_summary_keys(community, month)`, their communities (the current
+    roster's, and every roster version's the batches touched: a moved volunteer's old community loses them)."""
     ids = list(dict.fromkeys(batch_ids))
     mine = "list_contains($ids::VARCHAR[], batch_id)"
     shadow = ("(list_contains($ids::VARCHAR[], batch_id) OR list_contains($ids::VARCHAR[], replaced_by) "
@@ -175,83 +175,120 @@ def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
         f"SELECT volunteer_id, date FROM {t} WHERE {mine} "
         f"UNION ALL SELECT volunteer_id, date FROM {schema.HISTORY_TABLES[t]} WHERE {shadow}"
         for t in ("volunteer_hours", "redemptions"))
-    con.execute("CREATE OR REPLACE TEMP TABLE _summary_keys (community VARCHAR, month DATE)")
     con.execute(f"""
-        INSERT INTO _summary_keys
-        WITH changed AS ({rows}),
-        roster AS (
-            SELECT volunteer_id, community FROM volunteers WHERE {mine}
-            UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}
-        ),
-        moved AS (
-            SELECT volunteer_id, date FROM volunteer_hours WHERE volunteer_id IN (SELECT volunteer_id FROM roster)
+        CREATE OR REPLACE TEMP TABLE _summary_roster AS
+        SELECT volunteer_id, community FROM volunteers WHERE {mine}
+        UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}""",
+                {"ids": ids})
+    moved = ""
+    if con.execute("SELECT count(*) FROM _summary_roster").fetchone()[0]:
+        moved = """UNION ALL
+            SELECT volunteer_id, date FROM volunteer_hours
+            WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_roster)
             UNION ALL
-            SELECT volunteer_id, date FROM redemptions WHERE volunteer_id IN (SELECT volunteer_id FROM roster)
-        )
-        SELECT DISTINCT v.community, date_trunc('month', c.date)::DATE
-        FROM changed c JOIN volunteers v USING (volunteer_id)
+            SELECT volunteer_id, date FROM redemptions
+            WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_roster)"""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _summary_pairs AS
+        SELECT DISTINCT volunteer_id, date_trunc('month', date)::DATE AS month FROM ({rows} {moved})""",
+                {"ids": ids})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _summary_keys AS
+        SELECT DISTINCT v.community, p.month FROM _summary_pairs p JOIN volunteers v USING (volunteer_id)
         UNION
-        SELECT DISTINCT r.community, date_trunc('month', m.date)::DATE
-        FROM moved m JOIN roster r USING (volunteer_id)""", {"ids": ids})
+        SELECT DISTINCT r.community, p.month FROM _summary_pairs p JOIN _summary_roster r USING (volunteer_id)""")
+    con.execute("DROP TABLE _summary_roster")
+
+
+def _months(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """The first month and the month after the last of a keys table: constant bounds that let DuckDB skip the row
+    groups of other months (the summaries are written in month order; the fact tables roughly so)."""
+    lo, hi = con.execute(f"SELECT min(month), max(month) + INTERVAL 1 MONTH FROM {table}").fetchone()
+    return {"lo": lo, "hi": hi}
 
 
 def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
     """Bring the summaries up to date after these batches changed the tables (inside their transaction).
 
-    Recomputes only the (community, month) keys the batches touched; a full `rebuild` when the summaries are
-    not current (an older warehouse's first load)."""
+    Recomputes only what the batches touched — the volunteer × months, then the (community, month) and
+    (community, span) keys those belong to — each read through constant month bounds, so that an upload's
+    refresh reads about what it loaded, not the warehouse; a full `rebuild` when the summaries are not current
+    (an older warehouse's first load)."""
     if not is_current(con):
         rebuild(con)
         return
     touched(con, batch_ids)
-    n, lo, hi = con.execute("SELECT count(*), min(month), max(month) + INTERVAL 1 MONTH FROM _summary_keys").fetchone()
-    bounds = {"lo": lo, "hi": hi}
-    if n:
-        in_keys = ("EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month.community "
-                   "AND k.month = summary_volunteer_month.month)")
-        # the volunteers whose months change (before and after): their first active month is recomputed
-        con.execute("CREATE OR REPLACE TEMP TABLE _summary_volunteers AS "
-                    f"SELECT DISTINCT volunteer_id FROM summary_volunteer_month WHERE {in_keys}")
-        using = "USING _summary_keys k WHERE {t}.community = k.community AND {t}.month = k.month"
-        for t in ("summary_volunteer_month", "summary_community_month"):
-            con.execute(f"DELETE FROM {t} " + using.format(t=t))
-        con.execute("INSERT INTO summary_volunteer_month BY NAME "
-                    + _VOLUNTEER_MONTH.format(where=_KEYED.format(alias="h")), bounds)
-        con.execute("INSERT INTO _summary_volunteers "
-                    f"SELECT DISTINCT volunteer_id FROM summary_volunteer_month WHERE {in_keys}")
+    if con.execute("SELECT count(*) FROM _summary_pairs").fetchone()[0]:
+        _refresh_volunteer_months(con)
+        _refresh_communities(con)
+    con.execute("DROP TABLE IF EXISTS _summary_pairs")
+    con.execute("DROP TABLE IF EXISTS _summary_keys")
+
+
+def _refresh_volunteer_months(con: duckdb.DuckDBPyConnection) -> None:
+    """summary_volunteer_month for the touched volunteer × months, then the first month of those volunteers
+    whose first month can have changed (a touched month at or before it, or none yet)."""
+    pairs = _months(con, "_summary_pairs")
+    con.execute("DELETE FROM summary_volunteer_month USING _summary_pairs p WHERE "
+                "summary_volunteer_month.month >= $lo AND summary_volunteer_month.month < $hi "
+                "AND summary_volunteer_month.volunteer_id = p.volunteer_id AND summary_volunteer_month.month = p.month",
+                pairs)
+    # only the pairs' volunteers are read (their hour rows within the bounds, their roster rows), and only
+    # their touched months are kept
+    con.execute("INSERT INTO summary_volunteer_month BY NAME SELECT x.* FROM (" + _VOLUNTEER_MONTH.format(
+        roster="(SELECT * FROM volunteers WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_pairs))",
+        where="WHERE h.date >= $lo AND h.date < $hi AND h.volunteer_id IN (SELECT volunteer_id FROM _summary_pairs)")
+        + ") x SEMI JOIN _summary_pairs p ON p.volunteer_id = x.volunteer_id AND p.month = x.month", pairs)
+    # a volunteer whose first active month F lies before every touched month keeps F (F itself is untouched,
+    # so still active): only the others are recomputed
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _summary_volunteers AS
+        SELECT p.volunteer_id FROM (SELECT volunteer_id, min(month) AS m FROM _summary_pairs GROUP BY volunteer_id) p
+        LEFT JOIN summary_volunteer_first f USING (volunteer_id)
+        WHERE f.first_month IS NULL OR f.first_month >= p.m""")
+    if con.execute("SELECT count(*) FROM _summary_volunteers").fetchone()[0]:
         con.execute("DELETE FROM summary_volunteer_first "
                     "WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_volunteers)")
         con.execute("INSERT INTO summary_volunteer_first BY NAME " + _VOLUNTEER_FIRST.format(
             where="AND volunteer_id IN (SELECT volunteer_id FROM _summary_volunteers)"))
-        con.execute("DROP TABLE _summary_volunteers")
-        # the spans of a touched month, and the next ones (whose `retained` looks back at it)
-        con.execute("CREATE OR REPLACE TEMP TABLE _active_keys AS " + " UNION ".join(
-            f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE + INTERVAL {n} AS start "
-            "FROM _summary_keys" for g, step in GRAINS.items() for n in ("0 DAYS", step)))
-        con.execute("DELETE FROM summary_community_active USING _active_keys k WHERE "
-                    "summary_community_active.community = k.community AND summary_community_active.grain = k.grain "
-                    "AND summary_community_active.start = k.start")
-        for grain, step in GRAINS.items():
-            con.execute("INSERT INTO summary_community_active BY NAME " + _ACTIVE.format(
-                grain=grain, step=step,
-                where_a="AND community IN (SELECT community FROM _active_keys)",
-                where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
-                        f"AND k.grain = '{grain}' AND k.start = a.start)"))
-        # the spans in _active_keys (a touched month's, and the next ones): rows from the hours rows of the whole span
-        con.execute("DELETE FROM summary_team_span USING _active_keys k WHERE "
-                    "summary_team_span.community = k.community AND summary_team_span.grain = k.grain "
-                    "AND summary_team_span.start = k.start")
-        for grain in GRAINS:
-            span_lo, span_hi = con.execute(
-                f"SELECT min(start)::DATE, (max(start) + INTERVAL {GRAINS[grain]})::DATE FROM _active_keys "
-                "WHERE grain = ?", [grain]).fetchone()
-            _insert_team(con, grain, (
-                "WHERE h.date >= $lo AND h.date < $hi AND EXISTS (SELECT 1 FROM _active_keys k "
-                f"WHERE k.community = v.community AND k.grain = '{grain}' "
-                f"AND k.start = date_trunc('{grain}', h.date)::DATE)"), {"lo": span_lo, "hi": span_hi})
-        con.execute("DROP TABLE _active_keys")
-        con.execute("INSERT INTO summary_community_month BY NAME " + _COMMUNITY_MONTH.format(
-            where_s="WHERE EXISTS (SELECT 1 FROM _summary_keys k WHERE k.community = summary_volunteer_month."
-                    "community AND k.month = summary_volunteer_month.month)",
-            where_r=_KEYED.format(alias="r")), bounds)
-    con.execute("DROP TABLE IF EXISTS _summary_keys")
+    con.execute("DROP TABLE _summary_volunteers")
+
+
+def _refresh_communities(con: duckdb.DuckDBPyConnection) -> None:
+    """summary_community_active and summary_team_span for the spans of a touched (community, month) and the next
+    ones (whose `retained` looks back at it), and summary_community_month for the touched keys."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _active_keys AS " + " UNION ".join(
+        f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE + INTERVAL {n} AS start "
+        "FROM _summary_keys" for g, step in GRAINS.items() for n in ("0 DAYS", step)))
+    lo, hi = con.execute("SELECT min(start) - INTERVAL 3 MONTH, max(start) + INTERVAL 3 MONTH "
+                         "FROM _active_keys").fetchone()  # every span of a key, and the span before it
+    con.execute("DELETE FROM summary_community_active USING _active_keys k WHERE "
+                "summary_community_active.community = k.community AND summary_community_active.grain = k.grain "
+                "AND summary_community_active.start = k.start")
+    for grain, step in GRAINS.items():
+        con.execute("INSERT INTO summary_community_active BY NAME " + _ACTIVE.format(
+            grain=grain, step=step,
+            where_a="AND month >= $lo AND month < $hi AND community IN (SELECT community FROM _active_keys)",
+            where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
+                    f"AND k.grain = '{grain}' AND k.start = a.start)"), {"lo": lo, "hi": hi})
+    # the spans in _active_keys (a touched month's, and the next ones): rows from the hours rows of the whole span
+    con.execute("DELETE FROM summary_team_span USING _active_keys k WHERE "
+                "summary_team_span.community = k.community AND summary_team_span.grain = k.grain "
+                "AND summary_team_span.start = k.start")
+    for grain, step in GRAINS.items():
+        span_lo, span_hi = con.execute(
+            f"SELECT min(start)::DATE, (max(start) + INTERVAL {step})::DATE FROM _active_keys WHERE grain = ?",
+            [grain]).fetchone()
+        _insert_team(con, grain, (
+            "WHERE h.date >= $lo AND h.date < $hi AND EXISTS (SELECT 1 FROM _active_keys k "
+            f"WHERE k.community = v.community AND k.grain = '{grain}' "
+            f"AND k.start = date_trunc('{grain}', h.date)::DATE)"), {"lo": span_lo, "hi": span_hi})
+    con.execute("DROP TABLE _active_keys")
+    keys = _months(con, "_summary_keys")
+    con.execute("DELETE FROM summary_community_month USING _summary_keys k WHERE "
+                "summary_community_month.community = k.community AND summary_community_month.month = k.month")
+    con.execute("INSERT INTO summary_community_month BY NAME SELECT x.* FROM (" + _COMMUNITY_MONTH.format(
+        where_s="WHERE month >= $lo AND month < $hi AND community IN (SELECT community FROM _summary_keys)",
+        redemptions="(SELECT * FROM redemptions WHERE date >= $lo AND date < $hi)",
+        where_r="WHERE v.community IN (SELECT community FROM _summary_keys)")
+        + ") x SEMI JOIN _summary_keys k ON k.community = x.community AND k.month = x.month", keys)

@@ -40,6 +40,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("spark"):  # one SparkSession (~8 s to start) serves them all
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,6 +75,34 @@ def con(demo_db: Path):
     c = open_read_only(demo_db)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def demo_lake(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse published as a Parquet lake (`python -m etl lake`), once per test session."""
+    from etl.lake import publish_lake
+
+    out = tmp_path_factory.mktemp("lake") / "lake"
+    publish_lake(demo_db, out)
+    return out
+
+
+def java_missing() -> bool:
+    import shutil
+
+    return shutil.which("java") is None and not os.environ.get("JAVA_HOME")
+
+
+@pytest.fixture(scope="session")
+def spark_con(demo_lake: Path):
+    """The demo lake through Spark (`engines.connect('spark')`, local[2]), one SparkSession per test worker."""
+    if java_missing():
+        pytest.skip("java not found: Spark needs a Java runtime (.ci/run installs openjdk-17-jre-headless)")
+    import engines
+
+    con = engines.connect("spark", lake=demo_lake, master="local[2]")
+    yield con
+    con.close()
 
 
 @pytest.fixture()

@@ -103,3 +103,36 @@ def test_pptx_needs_no_browser(demo_db, tmp_path):
     (path,) = (tmp_path / "out").iterdir()
     prs = Presentation(str(path))
     assert sum(1 for s in prs.slides for sh in s.shapes if sh.has_chart) >= 4
+
+
+def test_all_communities_is_the_street_and_every_community(demo_db, demo_lake, tmp_path, capsys):
+    """The quarter-end batch, on the warehouse and on the lake read by DuckDB: the same files."""
+    import duckdb
+    from openpyxl import load_workbook
+
+    wh = duckdb.connect(str(demo_db), read_only=True)
+    communities, street = wh.execute("SELECT list(name ORDER BY name), any_value(street) FROM communities").fetchone()
+    wh.close()
+    want = sorted(f"季度简报_{c}_2024Q1_演示数据.xlsx" for c in [street, *communities])
+    cells = {}
+    for engine, where in (("duckdb", ["--db", str(demo_db)]), ("duckdb-lake", ["--lake", str(demo_lake)])):
+        out = tmp_path / engine
+        rc, stdout, err = run(["--quarter", "2024Q1", "--all-communities", "--out", str(out), "--formats", "xlsx",
+                               "--engine", engine, *where], capsys)
+        assert rc == 0, err
+        assert sorted(p.name for p in out.iterdir()) == want
+        assert f"[1/{len(want)}] 全街道 whole street" in stdout and f"共 {len(want)} 份简报" in stdout
+        ws = load_workbook(out / f"季度简报_南湾社区_2024Q1_演示数据.xlsx").worksheets[0]
+        cells[engine] = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells["duckdb"] == cells["duckdb-lake"]
+
+
+def test_engine_errors_exit_2_in_both_languages(demo_db, tmp_path, capsys):
+    rc, _, err = run(["--quarter", "2024Q1", "--out", str(tmp_path), "--engine", "oracle"], capsys)
+    assert rc == 2 and "未知的查询引擎" in err and "unknown engine" in err and "Traceback" not in err
+    rc, _, err = run(["--quarter", "2024Q1", "--out", str(tmp_path), "--engine", "spark", "--lake",
+                      str(tmp_path / "nolake")], capsys)
+    assert rc == 2 and "_manifest.json" in err
+    rc, _, err = run(["--quarter", "2024Q1", "--community", "南湾社区", "--all-communities", "--out", str(tmp_path)],
+                     capsys)
+    assert rc == 2 and "参数错误" in err

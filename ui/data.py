@@ -13,6 +13,10 @@
   cursor on the shared connection.
 - `briefing(quarter, community)` and `briefing_canvas(...)`: the quarterly
   briefing (`briefing.model.build`) and its rendered canvas, cached the same way.
+- The engine (`engines`, chosen by GOV_ENGINE before `make run`): `duckdb` reads the warehouse through the
+  Readers pool above; `duckdb-lake` and `spark` read the Parquet lake at GOV_LAKE through one connection per
+  lake manifest (`_lake_connection`, shared by every session; Spark's one SparkSession per server process is
+  started by the first read), and the cache key is the manifest's data version instead of the file's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
+import engines
 from etl.warehouse import Readers, data_version, default_db_path
 from kpi.targets import default_targets_path, load_targets
 
@@ -33,13 +38,29 @@ def db_path() -> Path:
     return default_db_path()
 
 
+def on_lake() -> bool:
+    """True when the engine reads the Parquet lake (GOV_ENGINE=duckdb-lake or spark), not the warehouse file."""
+    return engines.engine_name() != "duckdb"
+
+
+def source() -> str:
+    """What the reads read: the warehouse file, or the lake directory on the lake engines."""
+    return str(engines.lake_dir()) if on_lake() else str(db_path())
+
+
 def version() -> str:
-    """The warehouse's data version ('missing' when there is no file)."""
-    return data_version(db_path())
+    """The data version ('missing' when there is no warehouse file): the file's, or the lake manifest's."""
+    return engines.lake_version(engines.lake_dir()) if on_lake() else data_version(db_path())
 
 
 def warehouse_exists() -> bool:
-    return db_path().exists()
+    """The warehouse file exists, or on the lake engines: GOV_LAKE names a published lake."""
+    if not on_lake():
+        return db_path().exists()
+    try:
+        return engines.lake_version(engines.lake_dir()) != "missing"
+    except engines.EngineError:
+        return False
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -51,8 +72,10 @@ def _upgraded(path: str, version: str) -> bool:  # noqa: ARG001 - version is the
 
 def ensure_current_schema() -> None:
     """Once per warehouse version and server: a warehouse written by an older version of the code gets the
-    current tables and columns (the loader's own migration), so every page can read it before the next load."""
-    _upgraded(str(db_path()), version())
+    current tables and columns (the loader's own migration), so every page can read it before the next load.
+    (The lake engines read what `python -m etl lake` published from an upgraded warehouse.)"""
+    if not on_lake():
+        _upgraded(str(db_path()), version())
 
 
 def targets_version() -> str:
@@ -83,7 +106,10 @@ def on_current_version(read, path: str, version: str):  # noqa: ARG001 - `versio
     """`read(con)` on the warehouse's current version (`etl.warehouse.Readers`): a load publishing meanwhile
     never closes the connection under this read, which finishes on the version it started on; the next read
     sees the new one. A DuckDB error on a connection is retried (up to RETRIES) only if the file changed
-    meanwhile; otherwise it is a real error and is raised."""
+    meanwhile; otherwise it is a real error and is raised. On the lake engines: `read(con)` on the connection
+    for the lake's current manifest (`path` is the lake)."""
+    if on_lake():
+        return read(_lake_connection(engines.engine_name(), path, version, engines.spark_master()))
     for attempt in range(RETRIES):
         with _READERS.reading(path) as (con, current):
             try:
@@ -92,6 +118,12 @@ def on_current_version(read, path: str, version: str):  # noqa: ARG001 - `versio
                 if data_version(path) == current or attempt == RETRIES - 1:
                     raise
     raise AssertionError("unreachable")
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _lake_connection(engine: str, lake: str, version: str, master: str):  # noqa: ARG001 - version: cache key
+    """One connection per lake manifest (and engine), shared by every session of this server process."""
+    return engines.connect(engine, lake=lake, master=master)
 
 
 def _takes_targets(fn) -> bool:
@@ -121,7 +153,7 @@ def query(fn, *args, **kwargs):
         # the cache re-imports the function by name: it must live at the top level of an importable module
         raise ValueError(f"ui.query needs a module-level function of an importable module (kpi, briefing …), "
                          f"not {name!r}")
-    return _cached(name, str(db_path()), version(), targets_version(), args, tuple(sorted(kwargs.items())))
+    return _cached(name, source(), version(), targets_version(), args, tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -149,7 +181,7 @@ def _briefing(quarter: str, community: str | None, allowed: tuple[str, ...] | No
 def briefing(quarter: str, community: str | None, allowed: tuple[str, ...] | None):
     """`briefing.model.build` for a quarter and scope within the viewer's `allowed` communities, cached by data
     and targets version (BriefingError passes, e.g. code 'scope' for a community outside `allowed`)."""
-    return _briefing(quarter, community, allowed, str(db_path()), version(), targets_version())
+    return _briefing(quarter, community, allowed, source(), version(), targets_version())
 
 
 @st.cache_data(max_entries=64, ttl=6 * 3600, show_spinner=False)
@@ -162,4 +194,4 @@ def _briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ..
 
 def briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
     """The briefing's 1920×1080 canvas as PNG (needs Chromium: `briefing.render.available()`), cached."""
-    return _briefing_canvas(quarter, community, allowed, lang, str(db_path()), version(), targets_version())
+    return _briefing_canvas(quarter, community, allowed, lang, source(), version(), targets_version())
