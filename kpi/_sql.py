@@ -75,6 +75,8 @@ def arrow_frame(table: pa.Table) -> pd.DataFrame:
     for field, col in zip(table.schema, table.columns, strict=True):
         if field.type in _NULLABLE_INT and col.null_count:
             df[field.name] = col.to_pandas(types_mapper=_NULLABLE_INT.get)
+        elif pa.types.is_string(field.type) and col.null_count == len(col):  # all NULL: .df() gives None objects
+            df[field.name] = pd.Series([None] * len(col), dtype=object, index=df.index)
         elif pa.types.is_boolean(field.type) and col.null_count:
             df[field.name] = col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
         elif pa.types.is_date(field.type) or pa.types.is_timestamp(field.type):

@@ -9,10 +9,10 @@ from kpi._sql import Sql
 
 ROWS = """SELECT * FROM (VALUES
     ('a', DATE '2024-01-02', 1, NULL::INTEGER, 2.5::DECIMAL(10, 2), TRUE, NULL::VARCHAR, 3::BIGINT, FALSE,
-     TIMESTAMP '2024-01-02 03:04:05'),
-    (NULL, NULL, 2, 5, NULL, NULL, '社区', 4, TRUE, NULL),
-    ('c', DATE '2024-03-04', 3, 6, 1.0, FALSE, '', 5, FALSE, TIMESTAMP '2025-12-31 23:59:59'))
-    v(s, d, i, ni, dec, nb, ns, bi, b, ts)"""
+     TIMESTAMP '2024-01-02 03:04:05', NULL::VARCHAR),
+    (NULL, NULL, 2, 5, NULL, NULL, '社区', 4, TRUE, NULL, NULL),
+    ('c', DATE '2024-03-04', 3, 6, 1.0, FALSE, '', 5, FALSE, TIMESTAMP '2025-12-31 23:59:59', NULL))
+    v(s, d, i, ni, dec, nb, ns, bi, b, ts, none)"""
 
 
 def test_rows_on_matches_df_for_every_column_kind():
