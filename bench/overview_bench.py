@@ -78,7 +78,8 @@ def main() -> None:
 
     queries = [
         ("kpi.scope_options", lambda: kpi.scope_options(con)),
-        ("kpi.compare (headline KPIs, 3 periods)", lambda: kpi.compare(con, filters, ids=kpi.headline_ids())),
+        ("kpi.compare (headline KPIs, 3 periods)", lambda: kpi.compare(con, filters, ids=kpi.headline_ids(),
+                                                                         targets=targets)),
         ("series.monthly_by_pillar", lambda: series.monthly_by_pillar(con, filters)),
         ("scorecard.evaluate (scorecard + warnings)", lambda: scorecard.evaluate(con, filters, targets)),
     ]

@@ -194,6 +194,21 @@ SUMMARY_DDL: dict[str, str] = {
             active_party BIGINT NOT NULL,
             retained BIGINT NOT NULL
         )""",
+    "summary_team_span": """
+        CREATE TABLE IF NOT EXISTS summary_team_span (
+            community VARCHAR NOT NULL,
+            grain VARCHAR NOT NULL,
+            start DATE NOT NULL,
+            team VARCHAR,
+            all_services BOOLEAN NOT NULL,
+            service VARCHAR,
+            records BIGINT NOT NULL,
+            volunteers BIGINT NOT NULL,
+            active BIGINT NOT NULL,
+            party_active BIGINT NOT NULL,
+            hours DOUBLE,
+            points DOUBLE
+        )""",
     "summary_community_month": """
         CREATE TABLE IF NOT EXISTS summary_community_month (
             community VARCHAR NOT NULL,

@@ -19,6 +19,13 @@ Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
   'month' | 'quarter', `start` its first day): active volunteers, those of them registered by the span's end
   (joined_on NULL or ≤ the last day), party members among them, and retained (also active in the previous span of
   the same grain). A volunteer belongs to one community, so these add up exactly over communities.
+- `summary_team_span`: per community × calendar month and × calendar quarter (`grain`, `start` as above) × team
+  (the roster's `team`, trimmed, NULL = none) of the volunteers' hours rows: one row per service (the hours row's
+  `service`, trimmed, NULL = none; `all_services` FALSE) and one row for the team's services together
+  (`all_services` TRUE, service NULL), each with records, volunteers (distinct), active (distinct, a row of hours
+  > 0), party_active (active party members), hours and points (sums; points NULL when every row's are NULL).
+  Distinct counts add up over communities (a volunteer belongs to one community and one team), not over spans:
+  the team and service tables of the 志愿积分 page read it for one-month and one-quarter periods.
 - `summary_community_month`: one row per community × month with hours or redemptions: hours, points (as
   above), redeemed (sum of redemption points; NULL without redemptions).
 
@@ -49,7 +56,7 @@ import duckdb
 
 from etl import schema
 
-VERSION = "3"  # bump when a summary's definition changes: older warehouses then rebuild
+VERSION = "4"  # bump when a summary's definition changes: older warehouses then rebuild
 META_KEY = "summaries"
 
 # The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
@@ -104,6 +111,31 @@ _ACTIVE = """
 
 
 
+# Per community × span × team (× service) of hours rows (summary_team_span); `where` bounds the hours rows.
+_TEAM = """
+    WITH h AS (
+        SELECT h.volunteer_id, v.community, date_trunc('{grain}', h.date)::DATE AS start,
+               nullif(trim(v.team), '') AS team, nullif(trim(h.service), '') AS service,
+               coalesce(v.party_member, FALSE) AS party, h.hours, h.points
+        FROM volunteer_hours h JOIN volunteers v USING (volunteer_id)
+        {where}
+    )
+    SELECT community, '{grain}' AS grain, start, team, {all_services} AS all_services, {service} AS service,
+           count(*) AS records, count(DISTINCT volunteer_id) AS volunteers,
+           count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) AS active,
+           count(DISTINCT volunteer_id) FILTER (WHERE hours > 0 AND party) AS party_active,
+           sum(hours)::DOUBLE AS hours, sum(points)::DOUBLE AS points
+    FROM h GROUP BY community, start, team{group}
+    ORDER BY start, community"""
+_TEAM_LEVELS = {"FALSE": ("service", ", service"), "TRUE": ("NULL::VARCHAR", "")}
+
+
+def _insert_team(con: duckdb.DuckDBPyConnection, grain: str, where: str, params: dict | None = None) -> None:
+    for all_services, (service, group) in _TEAM_LEVELS.items():
+        con.execute("INSERT INTO summary_team_span BY NAME " + _TEAM.format(
+            grain=grain, where=where, all_services=all_services, service=service, group=group), params)
+
+
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the summaries exist and were maintained by this version (else they need a `rebuild`)."""
     have = {r[0] for r in con.execute(
@@ -126,6 +158,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     for grain, step in GRAINS.items():
         con.execute("INSERT INTO summary_community_active BY NAME "
                     + _ACTIVE.format(grain=grain, step=step, where_a="", where_k=""))
+        _insert_team(con, grain, "")
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, VERSION])
 
 
@@ -222,8 +255,8 @@ def _refresh_volunteer_months(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _refresh_communities(con: duckdb.DuckDBPyConnection) -> None:
-    """summary_community_active for the spans of a touched (community, month) and the next ones (whose
-    `retained` looks back at it), and summary_community_month for the touched keys."""
+    """summary_community_active and summary_team_span for the spans of a touched (community, month) and the next
+    ones (whose `retained` looks back at it), and summary_community_month for the touched keys."""
     con.execute("CREATE OR REPLACE TEMP TABLE _active_keys AS " + " UNION ".join(
         f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE + INTERVAL {n} AS start "
         "FROM _summary_keys" for g, step in GRAINS.items() for n in ("0 DAYS", step)))
@@ -238,6 +271,18 @@ def _refresh_communities(con: duckdb.DuckDBPyConnection) -> None:
             where_a="AND month >= $lo AND month < $hi AND community IN (SELECT community FROM _active_keys)",
             where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
                     f"AND k.grain = '{grain}' AND k.start = a.start)"), {"lo": lo, "hi": hi})
+    # the spans in _active_keys (a touched month's, and the next ones): rows from the hours rows of the whole span
+    con.execute("DELETE FROM summary_team_span USING _active_keys k WHERE "
+                "summary_team_span.community = k.community AND summary_team_span.grain = k.grain "
+                "AND summary_team_span.start = k.start")
+    for grain, step in GRAINS.items():
+        span_lo, span_hi = con.execute(
+            f"SELECT min(start)::DATE, (max(start) + INTERVAL {step})::DATE FROM _active_keys WHERE grain = ?",
+            [grain]).fetchone()
+        _insert_team(con, grain, (
+            "WHERE h.date >= $lo AND h.date < $hi AND EXISTS (SELECT 1 FROM _active_keys k "
+            f"WHERE k.community = v.community AND k.grain = '{grain}' "
+            f"AND k.start = date_trunc('{grain}', h.date)::DATE)"), {"lo": span_lo, "hi": span_hi})
     con.execute("DROP TABLE _active_keys")
     keys = _months(con, "_summary_keys")
     con.execute("DELETE FROM summary_community_month USING _summary_keys k WHERE "

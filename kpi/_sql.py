@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kpi.filters import Filters
 
@@ -47,6 +49,41 @@ class Sql:
             return self.run(cur, sql)
         finally:
             cur.close()
+
+    def rows_on(self, con, sql: str) -> pd.DataFrame:
+        """`run_on` for long row lists (the pages' detail tables, 300 k rows at city scale): fetched as Arrow and
+        converted in one step, about three times faster than DuckDB's `.df()` for text columns, and the same
+        frame (pandas' string dtype for text, nullable integers where a column has NULLs, datetime64 dates)."""
+        cur = con.cursor()
+        try:
+            if not isinstance(cur, duckdb.DuckDBPyConnection):  # another engine's cursor: its own .df()
+                return self.run(cur, sql)
+            table = cur.sql(sql, params=self.params).to_arrow_table()
+            # no rows: cheap to fetch again, and `.df()` types an empty text column differently
+            return arrow_frame(table) if table.num_rows else self.run(cur, sql)
+        finally:
+            cur.close()
+
+
+_NULLABLE_INT = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                 pa.int64(): pd.Int64Dtype()}
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the frame DuckDB's `.df()` gives for the same result."""
+    df = table.to_pandas(date_as_object=False)
+    for field, col in zip(table.schema, table.columns, strict=True):
+        if field.type in _NULLABLE_INT and col.null_count:
+            df[field.name] = col.to_pandas(types_mapper=_NULLABLE_INT.get)
+        elif pa.types.is_string(field.type) and col.null_count == len(col):  # all NULL: .df() gives None objects
+            df[field.name] = pd.Series([None] * len(col), dtype=object, index=df.index)
+        elif pa.types.is_boolean(field.type) and col.null_count:
+            df[field.name] = col.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+        elif pa.types.is_date(field.type) or pa.types.is_timestamp(field.type):
+            df[field.name] = df[field.name].astype("datetime64[us]")
+        elif pa.types.is_decimal(field.type):
+            df[field.name] = df[field.name].astype("float64")
+    return df
 
 
 def empty_frame(cols: dict[str, str]) -> pd.DataFrame:

@@ -148,7 +148,7 @@ def case_list(con, filters: Filters) -> pd.DataFrame:
                CASE WHEN closed_on <= $end THEN outcome END AS outcome,
                CASE WHEN closed_on <= $end THEN days END AS days, summary
         FROM c WHERE opened_in OR closed_in ORDER BY opened_on DESC, case_id"""
-    df = q.run_on(con, sql)
+    df = q.rows_on(con, sql)
     for col in ("opened_on", "closed_on"):
-        df[col] = pd.to_datetime(df[col]).dt.date
+        df[col] = pd.to_datetime(df[col]).dt.date.astype(object)  # object even when every value is missing
     return df[cols]

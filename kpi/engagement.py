@@ -139,6 +139,6 @@ def activity_list(con, filters: Filters) -> pd.DataFrame:
                nullif(trim(a.partner), '') AS partner, a.participants, a.volunteers
         FROM activities a WHERE {_in_period(q, filters)}
         ORDER BY a.date DESC, a.activity_id"""
-    df = q.run_on(con, sql)
+    df = q.rows_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df

@@ -218,7 +218,7 @@ def case_list(con, filters: Filters, which: str = "overdue", *, targets: Targets
                open_at_end AND age > sla_days AS overdue,
                CASE WHEN open_at_end THEN {_bucket(q)} END AS bucket, satisfaction, summary
         FROM c WHERE {where} ORDER BY {order}"""
-    df = q.run_on(con, sql)
+    df = q.rows_on(con, sql)
     for col in ("opened_on", "closed_on"):
-        df[col] = pd.to_datetime(df[col]).dt.date
+        df[col] = pd.to_datetime(df[col]).dt.date.astype(object)  # object even when every value is missing
     return df[cols]

@@ -181,7 +181,7 @@ def hazard_list(con, filters: Filters) -> pd.DataFrame:
         FROM c WHERE found_in OR fixed_in ORDER BY opened_on DESC, case_id"""
     df = q.run_on(con, sql)
     for col in ("opened_on", "closed_on"):
-        df[col] = pd.to_datetime(df[col]).dt.date
+        df[col] = pd.to_datetime(df[col]).dt.date.astype(object)  # object even when every value is missing
     return df[cols]
 
 

@@ -157,6 +157,6 @@ def service_list(con, filters: Filters) -> pd.DataFrame:
         SELECT activity_id, date, community, compound, max(kind) AS kind, activity_type, title,
                nullif(trim(partner), '') AS partner, services, volunteers
         FROM s GROUP BY ALL ORDER BY date DESC, activity_id"""
-    df = q.run_on(con, sql)
+    df = q.rows_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df

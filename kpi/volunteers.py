@@ -78,10 +78,20 @@ def _fact_parts(q: Sql, scope: str, cols: str, lo, hi) -> str:
 def _span_grain(periods, previous) -> str | None:
     """'month' or 'quarter' when every period is one calendar month (quarter) and its previous period the one
     before it: then the per-community distinct counts of summary_community_active answer exactly."""
-    for grain, n in (("month", 1), ("quarter", 3)):
-        if all(s.day == 1 and (s.month - 1) % n == 0 and e == month_end(add_months(s, n - 1))
-               and prev == (add_months(s, -n), s - timedelta(days=1))
+    for grain, n in _GRAINS.items():
+        if all(_grain_of(s, e) == grain and prev == (add_months(s, -n), s - timedelta(days=1))
                for (s, e), prev in zip(periods, previous, strict=True)):
+            return grain
+    return None
+
+
+_GRAINS = {"month": 1, "quarter": 3}
+
+
+def _grain_of(start, end) -> str | None:
+    """'month' or 'quarter' when start…end is exactly one calendar month (quarter), else None."""
+    for grain, n in _GRAINS.items():
+        if start.day == 1 and (start.month - 1) % n == 0 and end == month_end(add_months(start, n - 1)):
             return grain
     return None
 
@@ -230,17 +240,27 @@ def teams(con, filters: Filters) -> pd.DataFrame:
     if pillar_excluded(filters, VOLUNTEER_PILLAR):
         return empty_frame(cols)
     q = Sql()
-    sql = f"""
-        WITH {_v(q, filters)},
-        h AS (SELECT v.team, v.volunteer_id, v.party, h.hours, h.points
+    grain = _grain_of(filters.start, filters.end)
+    if grain is not None:  # one month or quarter: the per-community team counts (etl/summaries.py) add up exactly
+        act = f"""act AS (SELECT team, sum(active)::BIGINT AS active, sum(party_active)::BIGINT AS party_active, sum(hours) AS hours,
+                       coalesce(sum(points), 0) AS points
+                FROM summary_team_span
+                WHERE grain = {q.p("grain", grain)} AND start = {q.p("start", filters.start)} AND all_services
+                      AND {community_scope(q, filters, "community")}
+                GROUP BY ALL)"""
+    else:
+        act = f"""h AS (SELECT v.team, v.volunteer_id, v.party, h.hours, h.points
               FROM volunteer_hours h JOIN v USING (volunteer_id)
               WHERE h.date BETWEEN {q.p("start", filters.start)} AND {q.p("end", filters.end)}),
-        reg AS (SELECT team, count(*) AS registered FROM v WHERE joined_on IS NULL OR joined_on <= $end
-                GROUP BY ALL),
         act AS (SELECT team, count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) AS active,
                        count(DISTINCT volunteer_id) FILTER (WHERE hours > 0 AND party) AS party_active,
                        sum(hours) AS hours, coalesce(sum(points), 0) AS points
-                FROM h GROUP BY ALL)
+                FROM h GROUP BY ALL)"""
+    sql = f"""
+        WITH {_v(q, filters)},
+        {act},
+        reg AS (SELECT team, count(*) AS registered FROM v WHERE joined_on IS NULL OR joined_on <= {q.p("end", filters.end)}
+                GROUP BY ALL)
         SELECT coalesce(reg.team, act.team) AS team, coalesce(reg.registered, 0) AS registered, coalesce(act.active, 0) AS active,
                coalesce(act.party_active, 0) AS party_active, coalesce(act.hours, 0)::DOUBLE AS hours,
                coalesce(act.points, 0)::DOUBLE AS points
@@ -304,6 +324,16 @@ def service_summary(con, filters: Filters) -> pd.DataFrame:
     if pillar_excluded(filters, VOLUNTEER_PILLAR):
         return empty_frame(cols)
     q = Sql()
+    grain = _grain_of(filters.start, filters.end)
+    if grain is not None:  # one month or quarter: the per-community counts (etl/summaries.py) add up exactly
+        sql = f"""
+        SELECT team, service, sum(records)::BIGINT AS records, sum(volunteers)::BIGINT AS volunteers,
+               sum(hours)::DOUBLE AS hours, coalesce(sum(points), 0)::DOUBLE AS points
+        FROM summary_team_span
+        WHERE grain = {q.p("grain", grain)} AND start = {q.p("start", filters.start)} AND NOT all_services
+              AND {community_scope(q, filters, "community")}
+        GROUP BY ALL ORDER BY hours DESC, team NULLS LAST, service NULLS LAST"""
+        return q.run_on(con, sql)
     sql = f"""
         WITH {_v(q, filters)}
         SELECT v.team, nullif(trim(h.service), '') AS service, count(*) AS records,

@@ -183,3 +183,10 @@ def test_pick_roundtrip_through_chart_customdata(fields):
     assert set(pick) == set(fields)
     if "month" in pick:
         assert pick["month"] == "2026-07-01"
+
+
+def test_display_frame_formats_dates_and_leaves_missing_ones_empty():
+    s = pd.Series([date(2024, 1, 2), None, pd.NaT, float("nan"), date(2024, 1, 2), date(2023, 12, 31)], dtype=object)
+    out = dd.display_frame(pd.DataFrame({"d": s}), [dd.Col("d", "col.date", "date")], "zh")
+    assert out.iloc[:, 0].tolist() == ["2024-01-02", None, None, None, "2024-01-02", "2023-12-31"]
+    assert out.iloc[:, 0].dtype == object

@@ -42,6 +42,8 @@ def _warehouse(seed: int):
     hrs = frames["volunteer_hours"]
     ids = frames["activities"]["activity_id"].tolist()
     hrs["activity_id"] = [ids[i] if rng.random() < 0.8 else None for i in rng.integers(0, len(ids), len(hrs))]
+    services = ["助老", " 助老 ", "环境整治", "", None]
+    hrs["service"] = [services[i] for i in rng.integers(0, len(services), len(hrs))]
     return build(frames), frames
 
 
@@ -49,7 +51,8 @@ def _filters(frames) -> list[Filters]:
     comm = frames["communities"]["name"].tolist()
     comp = frames["compounds"]
     out = [Filters(date(2023, 4, 1), date(2023, 6, 30)), Filters(date(2023, 11, 17), date(2024, 8, 31)),
-           Filters(date(2024, 1, 1), date(2024, 12, 31), communities=(comm[0],))]
+           Filters(date(2024, 1, 1), date(2024, 12, 31), communities=(comm[0],)),
+           Filters(date(2024, 2, 1), date(2024, 2, 29), communities=(comm[-1],))]  # one month: the summaries
     if len(comp):
         c = comp.iloc[0]
         out.append(Filters(date(2023, 1, 1), date(2024, 6, 30), communities=(c["community"],),
@@ -57,7 +60,7 @@ def _filters(frames) -> list[Filters]:
     return out
 
 
-CASES = [(seed, i) for seed in (3, 11) for i in range(4)]
+CASES = [(seed, i) for seed in (3, 11) for i in range(5)]
 
 
 def _case(seed: int, i: int):
@@ -466,6 +469,16 @@ def test_volunteer_teams_items_and_summary(seed, i):
     summ = volunteers.service_summary(con, f)
     assert "volunteer_id" not in summ.columns
     assert summ["records"].sum() == len(h) and math.isclose(summ["hours"].sum(), k["service_hours"], abs_tol=1e-9)
+    svc = h.assign(team=team_of.str.strip().replace("", None).fillna("∅"),
+                   service=h["service"].str.strip().replace("", None).fillna("∅"))
+    want = svc.groupby(["team", "service"]).agg(records=("hours", "size"), volunteers=("volunteer_id", "nunique"),
+                                                hours=("hours", "sum"), points=("points", "sum"))
+    got = summ.assign(team=summ["team"].fillna("∅"), service=summ["service"].fillna("∅")).set_index(
+        ["team", "service"]).sort_index()
+    assert list(got.index) == list(want.index)
+    assert got["records"].tolist() == want["records"].tolist()
+    assert got["volunteers"].tolist() == want["volunteers"].tolist()
+    assert np.allclose(got["hours"], want["hours"]) and np.allclose(got["points"], want["points"])
 
 
 @pytest.mark.parametrize("seed,i", CASES)

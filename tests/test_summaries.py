@@ -74,8 +74,27 @@ def expected(f: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                                                   active_party=("party", "sum"), retained=("kept", "sum"))
         spans.append(g.reset_index().assign(grain=grain))
     ca = pd.concat(spans, ignore_index=True)
+    team = f["volunteers"][["volunteer_id", "team"]]
+    t = h.merge(people, on="volunteer_id").merge(team, on="volunteer_id")
+    t["team"] = t["team"].str.strip().replace("", None)
+    t["service"] = t["service"].str.strip().replace("", None)
+    t["party"] = t["party_member"].fillna(False).astype(bool)
+    t["act"] = t["volunteer_id"].where(t["pos"])
+    t["party_act"] = t["volunteer_id"].where(t["pos"] & t["party"])
+    teams = []
+    for grain in ("month", "quarter"):
+        g = t.assign(start=t["month"].dt.to_period("M" if grain == "month" else "Q").dt.to_timestamp())
+        for all_services, keys in ((False, ["community", "start", "team", "service"]),
+                                   (True, ["community", "start", "team"])):
+            agg = g.groupby(keys, dropna=False).agg(
+                records=("hours", "size"), volunteers=("volunteer_id", "nunique"), active=("act", "nunique"),
+                party_active=("party_act", "nunique"), hours=("hours", "sum"),
+                points=("points", lambda s: s.sum(min_count=1))).reset_index()
+            teams.append(agg.assign(grain=grain, all_services=all_services))
+    ts = pd.concat(teams, ignore_index=True)
+    ts["service"] = ts["service"].where(~ts["all_services"], None)
     return {"summary_volunteer_month": vm, "summary_volunteer_first": first, "summary_community_month": cm,
-            "summary_community_active": ca}
+            "summary_community_active": ca, "summary_team_span": ts}
 
 
 def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -83,10 +102,10 @@ def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for c in df.columns:
         if "month" in c or c in ("joined_on", "start"):
             df[c] = pd.to_datetime(df[c])
-        elif c in ("active", "party") and "grain" not in df:
+        elif c in ("active", "party") and "grain" not in df or c == "all_services":
             df[c] = df[c].astype(bool)
-        elif c in ("hours", "points", "redeemed", "records", "active_registered", "active_party", "retained") or (
-                c == "active" and "grain" in df):
+        elif c in ("hours", "points", "redeemed", "records", "active_registered", "active_party", "retained",
+                   "volunteers", "party_active") or (c == "active" and "grain" in df):
             df[c] = df[c].astype("float64")
         else:
             df[c] = df[c].astype(str)
@@ -95,7 +114,8 @@ def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 KEYS = {"summary_volunteer_month": ["volunteer_id", "month"], "summary_volunteer_first": ["volunteer_id"],
         "summary_community_month": ["community", "month"],
-        "summary_community_active": ["grain", "community", "start"]}
+        "summary_community_active": ["grain", "community", "start"],
+        "summary_team_span": ["grain", "community", "start", "all_services", "team", "service"]}
 
 
 def assert_summaries_exact(db: Path, step: str) -> None:
@@ -109,12 +129,13 @@ def assert_summaries_exact(db: Path, step: str) -> None:
 
 
 def _hours_file(path: Path, rng: random.Random) -> Path:
-    rows = [["志愿者编号", "日期", "时长", "积分"]]
+    rows = [["志愿者编号", "日期", "时长", "积分", "服务内容"]]
     for _ in range(rng.randint(1, 12)):
         d = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 540))
         hours = rng.choice(["0", "0.5", "1", "2", "3.5"])
         points = rng.choice(["", "5", "10", "12.5"])
-        rows.append([rng.choice([*IDS, "V099"]), d.isoformat(), hours, points])
+        service = rng.choice(["", "助老", " 助老 ", "环境整治"])
+        rows.append([rng.choice([*IDS, "V099"]), d.isoformat(), hours, points, service])
     return write_csv(path, rows)
 
 
@@ -130,7 +151,8 @@ def _roster_file(path: Path, rng: random.Random) -> Path:
     rows = [["志愿者编号", "社区", "加入日期", "是否党员", "服务队"]]
     for v in rng.sample(IDS, rng.randint(1, len(IDS))):
         joined = rng.choice(["", "2023-01-01", "2024-06-15", "2025-02-01"])
-        rows.append([v, rng.choice(COMMUNITIES), joined, rng.choice(["是", "否", ""]), "便民服务队"])
+        rows.append([v, rng.choice(COMMUNITIES), joined, rng.choice(["是", "否", ""]),
+                     rng.choice(["便民服务队", " 便民服务队", "", "平安巡逻队"])])
     return write_csv(path, rows)
 
 
