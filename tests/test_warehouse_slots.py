@@ -227,7 +227,7 @@ def test_a_one_row_load_writes_far_less_than_the_warehouse(db: Path, tmp_path: P
     monkeypatch.setattr(warehouse, "_copy_slot", lambda *a: (copies.append(a), real_copy(*a)))
     assert load_paths([activities(tmp_path / "bulk.csv", 300_000, "K")], db).exit_code == 0
     size = warehouse.slot_path(db, warehouse.live_slot(db)).stat().st_size
-    assert size > 8_000_000
+    assert size > 4_000_000  # DuckDB compresses the 300,000 rows to 7–9 MB: a copy of it would show
 
     def written() -> int:
         io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
