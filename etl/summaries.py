@@ -117,7 +117,7 @@ _TEAM = """
         SELECT h.volunteer_id, v.community, date_trunc('{grain}', h.date)::DATE AS start,
                nullif(trim(v.team), '') AS team, nullif(trim(h.service), '') AS service,
                coalesce(v.party_member, FALSE) AS party, h.hours, h.points
-        FROM volunteer_hours h JOIN volunteers v USING (volunteer_id)
+        FROM volunteer_hours h JOIN {roster} v USING (volunteer_id)
         {where}
     )
     SELECT community, '{grain}' AS grain, start, team, {all_services} AS all_services, {service} AS service,
@@ -130,10 +130,14 @@ _TEAM = """
 _TEAM_LEVELS = {"FALSE": ("service", ", service"), "TRUE": ("NULL::VARCHAR", "")}
 
 
-def _insert_team(con: duckdb.DuckDBPyConnection, grain: str, where: str, params: dict | None = None) -> None:
+def _insert_team(con: duckdb.DuckDBPyConnection, grain: str, where: str, params: dict | None = None,
+                 roster: str = "volunteers", keep: str = "") -> None:
+    """summary_team_span rows of `grain` from the hour rows `where` selects (joined to `roster`); `keep`: a
+    clause on the result `x` (e.g. a semi join on the keys being refreshed)."""
     for all_services, (service, group) in _TEAM_LEVELS.items():
-        con.execute("INSERT INTO summary_team_span BY NAME " + _TEAM.format(
-            grain=grain, where=where, all_services=all_services, service=service, group=group), params)
+        con.execute("INSERT INTO summary_team_span BY NAME SELECT x.* FROM (" + _TEAM.format(
+            grain=grain, where=where, all_services=all_services, service=service, group=group, roster=roster)
+            + f") x {keep}", params)
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -271,18 +275,23 @@ def _refresh_communities(con: duckdb.DuckDBPyConnection) -> None:
             where_a="AND month >= $lo AND month < $hi AND community IN (SELECT community FROM _active_keys)",
             where_k=f"WHERE EXISTS (SELECT 1 FROM _active_keys k WHERE k.community = a.community "
                     f"AND k.grain = '{grain}' AND k.start = a.start)"), {"lo": lo, "hi": hi})
-    # the spans in _active_keys (a touched month's, and the next ones): rows from the hours rows of the whole span
-    con.execute("DELETE FROM summary_team_span USING _active_keys k WHERE "
+    # summary_team_span: only the spans of a touched month (it has no look-back column), from the hour rows of
+    # those spans' volunteers (the touched communities' roster) within the spans' bounds
+    con.execute("CREATE OR REPLACE TEMP TABLE _team_keys AS " + " UNION ".join(
+        f"SELECT DISTINCT community, '{g}' AS grain, date_trunc('{g}', month)::DATE AS start FROM _summary_keys"
+        for g in GRAINS))
+    con.execute("DELETE FROM summary_team_span USING _team_keys k WHERE "
                 "summary_team_span.community = k.community AND summary_team_span.grain = k.grain "
                 "AND summary_team_span.start = k.start")
     for grain, step in GRAINS.items():
         span_lo, span_hi = con.execute(
-            f"SELECT min(start)::DATE, (max(start) + INTERVAL {step})::DATE FROM _active_keys WHERE grain = ?",
+            f"SELECT min(start)::DATE, (max(start) + INTERVAL {step})::DATE FROM _team_keys WHERE grain = ?",
             [grain]).fetchone()
-        _insert_team(con, grain, (
-            "WHERE h.date >= $lo AND h.date < $hi AND EXISTS (SELECT 1 FROM _active_keys k "
-            f"WHERE k.community = v.community AND k.grain = '{grain}' "
-            f"AND k.start = date_trunc('{grain}', h.date)::DATE)"), {"lo": span_lo, "hi": span_hi})
+        _insert_team(con, grain, "WHERE h.date >= $lo AND h.date < $hi", {"lo": span_lo, "hi": span_hi},
+                     roster="(SELECT * FROM volunteers WHERE community IN (SELECT community FROM _team_keys))",
+                     keep=(f"SEMI JOIN _team_keys k ON k.community = x.community AND k.grain = '{grain}' "
+                           "AND k.start = x.start"))
+    con.execute("DROP TABLE _team_keys")
     con.execute("DROP TABLE _active_keys")
     keys = _months(con, "_summary_keys")
     con.execute("DELETE FROM summary_community_month USING _summary_keys k WHERE "
