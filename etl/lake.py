@@ -130,14 +130,6 @@ def _locked(out_dir: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _fsync_file(p: Path) -> None:
-    fd = os.open(p, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -178,7 +170,7 @@ def _write(con, table: str, date_col: str | None, year: int | None, target: Path
     else:
         con.execute(f"COPY (SELECT * FROM {_quoted(table)} WHERE year({_quoted(date_col)}) = $year{order_by}) "
                     f"TO $path (FORMAT PARQUET)", {"year": year, "path": str(tmp)})
-    _fsync_file(tmp)
+    warehouse.fsync_path(tmp)
     os.replace(tmp, target)
 
 
@@ -226,7 +218,7 @@ def publish_lake(db_path: Path | str, out_dir: Path | str) -> LakeReport:
                     "partitions": parts,
                 }
             for d in {(out_dir / rel).parent for rel in written}:
-                warehouse._fsync_dir(d)
+                warehouse.fsync_path(d)
             manifest = {
                 "format": FORMAT,
                 "data_version": version,
@@ -240,7 +232,7 @@ def publish_lake(db_path: Path | str, out_dir: Path | str) -> LakeReport:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, out_dir / MANIFEST)
-            warehouse._fsync_dir(out_dir)
+            warehouse.fsync_path(out_dir)
             # grace period: the previous generation's files stay until the next publish
             keep = _manifest_paths(manifest) | _manifest_paths(old)
             removed = 0

@@ -222,7 +222,7 @@ def _write_state(path: Path, state: dict[str, int | None]) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 def live_slot(path: Path | str) -> str | None:
@@ -258,7 +258,7 @@ def _publish(path: Path, slot: str) -> None:
     tmp = path.with_name(f"{path.name}{LINK_MARK}{uuid.uuid4().hex[:8]}")
     os.symlink(Path(slots_dir(path).name) / f"{slot}.duckdb", tmp)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def _copy_slot(path: Path, src: str, dst: str) -> None:
@@ -272,7 +272,7 @@ def _copy_slot(path: Path, src: str, dst: str) -> None:
     _crash_point("copy")
     _remove_with_wal(target.with_name(target.name))  # a stale .wal belonged to the old file
     os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 _POOLS: weakref.WeakSet = weakref.WeakSet()  # this process's Readers, asked to let go of an old slot
@@ -580,8 +580,9 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
+def fsync_path(p: Path) -> None:
+    """Flush a file, or a folder's entries (after a rename in it), to disk."""
+    fd = os.open(p, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
