@@ -91,15 +91,25 @@ def partners(con, filters: Filters) -> pd.DataFrame:
     return q.run_on(con, sql)
 
 
-def compound_month(con, filters: Filters) -> pd.DataFrame:
+# The heat map's rows at most: a city has thousands of compounds, and a chart of thousands of rows is neither
+# readable nor cheap to draw (the page says how many there are and how to see the others).
+HEAT_COMPOUNDS = 40
+
+
+def compound_month(con, filters: Filters, top: int | None = None) -> pd.DataFrame:
     """每百户参与人次 per compound and month (for the compound × month heat map).
 
     Columns: community, compound, month (first day, a date), activities,
-    participants, households, participants_per_100_households. Every register
+    participants, households, participants_per_100_households, compounds (how
+    many compounds the scope holds, whether shown or not). Every register
     compound in scope (the selected compounds, else every compound of the
     communities in scope) × every month of the period (clipped, as
     `kpi.series.month_periods`); activities without a compound are not counted.
     The ratio is NaN where the compound has no households.
+
+    `top`: only the `top` compounds with the most participations per 100 households over the whole period
+    (compounds without households last; ties: more participations, then community and compound name), in the
+    same row order.
     """
     from kpi.series import month_periods
 
@@ -110,6 +120,7 @@ def compound_month(con, filters: Filters) -> pd.DataFrame:
         where.append(f"list_contains({q.p('communities', list(filters.communities))}::VARCHAR[], x.community)")
     if filters.compounds:
         where.append(f"list_contains({q.p('compounds', list(filters.compounds))}::VARCHAR[], x.name)")
+    keep = "" if top is None else f"WHERE r.rank <= {q.p('top', int(top))}"
     sql = f"""
         WITH m AS (SELECT unnest({q.p("months", months)}::DATE[]) AS month),
         x AS (SELECT x.community, x.name AS compound, x.households FROM compounds x
@@ -118,16 +129,30 @@ def compound_month(con, filters: Filters) -> pd.DataFrame:
             SELECT a.community, a.compound, date_trunc('month', a.date)::DATE AS month,
                    count(*) AS activities, sum(a.participants) AS participants
             FROM activities a WHERE {_in_period(q, filters)} AND a.compound IS NOT NULL GROUP BY ALL
+        ),
+        g AS (
+            SELECT x.community, x.compound, m.month, coalesce(a.activities, 0)::BIGINT AS activities,
+                   coalesce(a.participants, 0)::BIGINT AS participants, x.households
+            FROM x CROSS JOIN m
+            LEFT JOIN a ON a.community = x.community AND a.compound = x.compound AND a.month = m.month
+        ),
+        t AS (SELECT community, compound, max(households) AS households, sum(participants) AS participants
+              FROM g GROUP BY community, compound),
+        r AS (
+            SELECT community, compound, count(*) OVER () AS compounds,
+                   row_number() OVER (ORDER BY CASE WHEN households > 0 THEN participants / households END
+                                      DESC NULLS LAST, participants DESC, community, compound) AS rank
+            FROM t
         )
-        SELECT x.community, x.compound, m.month, coalesce(a.activities, 0)::BIGINT AS activities,
-               coalesce(a.participants, 0)::BIGINT AS participants, x.households
-        FROM x CROSS JOIN m
-        LEFT JOIN a ON a.community = x.community AND a.compound = x.compound AND a.month = m.month
-        ORDER BY x.community, x.compound, m.month"""
+        SELECT g.community, g.compound, g.month, g.activities, g.participants, g.households, r.compounds
+        FROM g JOIN r ON r.community = g.community AND r.compound = g.compound
+        {keep}
+        ORDER BY g.community, g.compound, g.month"""
     df = q.run_on(con, sql)
     df["month"] = pd.to_datetime(df["month"]).dt.date
     df["participants_per_100_households"] = ratio(df["participants"], df["households"])
-    return df
+    return df[["community", "compound", "month", "activities", "participants", "households",
+               "participants_per_100_households", "compounds"]]
 
 
 def activity_list(con, filters: Filters) -> pd.DataFrame:

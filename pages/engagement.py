@@ -62,13 +62,15 @@ with right:
         st.caption(ui.tr("eng.partners.pick"))
 
 # ---------------------------------------------------------------- compound × month heat map
-heat = ui.query(engagement.compound_month, f)
+heat = ui.query(engagement.compound_month, f, top=engagement.HEAT_COMPOUNDS)
 fig = charts.render_heatmap(heat, "month", "compound", "participants_per_100_households", group="community",
                             lang=lg, x_title=ui.tr("axis.month"), y_title=ui.tr("axis.compound"),
                             z_title=ui.kpi_label("participants_per_100_households"), selected=drill)
 charts.with_title(fig, ui.tr("eng.heat"), scope)
 dd.chart(fig, "eng_heat", PAGE, ("month", "compound", "community"), view, global_fields=())
 st.caption(ui.tr("eng.heat.note"))
+if not heat.empty and heat["compounds"].iloc[0] > heat["compound"].nunique():
+    st.caption(ui.tr("eng.heat.top", n=heat["compound"].nunique(), total=heat["compounds"].iloc[0]))
 
 # ---------------------------------------------------------------- activity list
 st.subheader(ui.tr("eng.list"), anchor=False)

@@ -459,6 +459,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Households from the compound register; activities without a compound are not counted. Click a cell to "
         "filter the activity list to that compound and month.",
     ),
+    "eng.heat.top": (
+        "仅显示每百户参与人次最高的 {n} 个小区（范围内共 {total} 个）；在侧栏选择社区或小区可查看其他小区。",
+        "Showing the {n} compounds with the most participations per 100 households ({total} in scope); choose "
+        "communities or compounds in the sidebar to see the others.",
+    ),
     "eng.list": ("活动明细", "Activity list"),
     "eng.file": ("活动明细", "activities"),
     # 诉求办理

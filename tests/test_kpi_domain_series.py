@@ -168,6 +168,36 @@ def test_engagement_compound_month_heat(seed, i):
 
 
 @pytest.mark.parametrize("seed,i", CASES)
+def test_engagement_compound_month_top(seed, i):
+    """`top`: the compounds with the most participations per 100 households over the period (no households
+    last; ties by participations, then names), each with every month; `compounds` counts them all."""
+    con, frames, f = _case(seed, i)
+    whole = engagement.compound_month(con, f)
+    comp = frames["compounds"]
+    if f.communities:
+        comp = comp[comp["community"].isin(f.communities)]
+    if f.compounds:
+        comp = comp[comp["name"].isin(f.compounds)]
+    a = scope_activities(frames, f)
+    a = a[a["compound"].notna()]
+    per = a.groupby(["community", "compound"])["participants"].sum()
+    ranked = []
+    for _, c in comp.iterrows():
+        p = int(per.get((c["community"], c["name"]), 0))
+        hh = c["households"]
+        r = 100.0 * p / hh if pd.notna(hh) and hh > 0 else None
+        ranked.append((r is None, -(r or 0.0), -p, c["community"], c["name"]))
+    want = {(x[3], x[4]) for x in sorted(ranked)[:2]}
+    got = engagement.compound_month(con, f, top=2)
+    assert set(zip(got["community"], got["compound"], strict=True)) == want
+    assert (got["compounds"] == len(comp)).all() and (whole["compounds"] == len(comp)).all()
+    months = len(month_periods(f))
+    assert len(got) == len(want) * months
+    mine = whole.merge(got[["community", "compound"]].drop_duplicates(), on=["community", "compound"])
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), mine.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("seed,i", CASES)
 def test_activity_list_is_the_scope(seed, i):
     con, frames, f = _case(seed, i)
     got = engagement.activity_list(con, f)

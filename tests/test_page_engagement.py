@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -24,7 +25,7 @@ from tests.domain_page_helpers import (
     row_count,
     same_rows,
 )
-from tests.ui_helpers import app_env, header_scope  # noqa: F401
+from tests.ui_helpers import all_text, app_env, header_scope  # noqa: F401
 from ui import drilldown as dd
 from ui.state import ViewState
 
@@ -66,6 +67,25 @@ def test_narrowed_to_a_compound(con, downloads):
 
 def test_empty_scope():
     assert_empty_scope(open_page("engagement", query=EMPTY_QUERY))
+
+
+def test_a_heat_map_of_more_compounds_than_fit_shows_the_top_ones_and_says_so(con, monkeypatch):
+    monkeypatch.setattr(engagement, "HEAT_COMPOUNDS", 3)  # the street's 27 compounds play a city's thousands
+    at = open_page("engagement")
+    top = engagement.compound_month(con, Q3_2026, top=3)
+    total = len(engagement.compound_month(con, Q3_2026)) // 3  # three months of every compound
+    assert top["compounds"].iloc[0] == total > 3
+    assert f"仅显示每百户参与人次最高的 3 个小区（范围内共 {total} 个）" in all_text(at)
+    heat = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
+    assert heat["type"] == "heatmap" and len(heat["y"]) == 3
+    assert {y.split("（")[0] for y in heat["y"]} == set(top["compound"])
+
+
+def test_the_street_heat_map_shows_every_compound_without_the_note(con):
+    at = open_page("engagement")
+    heat = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
+    assert len(heat["y"]) == len(engagement.compound_month(con, Q3_2026)) // 3 <= engagement.HEAT_COMPOUNDS
+    assert "仅显示每百户参与人次最高的" not in all_text(at)
 
 
 def test_a_heat_map_cell_narrows_the_list_to_that_compound_and_month(con, downloads):
