@@ -194,3 +194,48 @@ def ratio(num: pd.Series, den: pd.Series, scale: float = 100.0) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(d > 0, scale * n / d, np.nan)
     return pd.Series(out, index=num.index, dtype="float64")
+
+
+# ---------------------------------------------------------------------- long row lists, a page at a time
+# The pages' detail lists hold 300 k rows at city scale: the page shows 50 of them. The drill-down narrowing
+# (`ui.drilldown.narrow`), the sort control and the page are applied in SQL, so only the shown page (and the
+# count) leaves DuckDB; a download asks for every narrowed row (no limit).
+MONTH = "month"
+
+
+def drill_pairs(drill) -> tuple[tuple[str, str], ...]:
+    """A drill (a mapping or pairs of field → value) as sorted (field, text) pairs: hashable, for the cache."""
+    items = drill.items() if hasattr(drill, "items") else (drill or ())
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
+def narrowed(q: Sql, base: str, columns: Sequence[str], drill, month_col: str | None = None) -> str:
+    """The rows of the SELECT `base` (as `x`) matching every drill value, as `ui.drilldown.narrow` does: a field
+    among `columns` compares as text (bound), `month` keeps rows whose `month_col` date lies in that month, any
+    other field is ignored (field names never reach the SQL text unless they are one of `columns`)."""
+    from kpi.calendar import parse_month
+
+    where = []
+    for n, (field, value) in enumerate(drill_pairs(drill)):
+        if field == MONTH and month_col:
+            m = parse_month(value)
+            where.append(f"x.{month_col} BETWEEN {q.p(f'dd_{n}_start', m.start)} AND {q.p(f'dd_{n}_end', m.end)}")
+        elif field in columns:
+            where.append(f"CAST(x.{field} AS VARCHAR) = {q.p(f'dd_{n}', value)}")
+    return f"SELECT x.* FROM ({base}) x" + (f" WHERE {' AND '.join(where)}" if where else "")
+
+
+def page_sql(q: Sql, rows: str, columns: Sequence[str], order: str, sort: str | None = None,
+             descending: bool = False, limit: int | None = None, offset: int = 0) -> str:
+    """`rows` (a SELECT, e.g. `narrowed`) in the list's own `order` — or by the column `sort` first (missing
+    values last, then the list's order: the detail table's stable sort) — and, with `limit`, one page of it."""
+    if sort in columns:
+        order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, {order}"
+    sql = f"SELECT * FROM ({rows}) y ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {q.p('limit', int(limit))} OFFSET {q.p('offset', max(0, int(offset)))}"
+    return sql
+
+
+def count_sql(rows: str) -> str:
+    return f"SELECT count(*) AS n FROM ({rows}) y"

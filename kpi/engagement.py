@@ -6,7 +6,18 @@ from datetime import timedelta
 
 import pandas as pd
 
-from kpi._sql import Sql, allowed_scope, date_window, fact_scope, group_cols, periods_cte, ratio
+from kpi._sql import (
+    Sql,
+    allowed_scope,
+    count_sql,
+    date_window,
+    fact_scope,
+    group_cols,
+    narrowed,
+    page_sql,
+    periods_cte,
+    ratio,
+)
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -155,15 +166,41 @@ def compound_month(con, filters: Filters, top: int | None = None) -> pd.DataFram
                "participants_per_100_households", "compounds"]]
 
 
-def activity_list(con, filters: Filters) -> pd.DataFrame:
-    """The activities in scope, newest first: activity_id, date, community, compound, pillar, activity_type,
-    title, partner, participants, volunteers (the ledger's own values; free text masked as stored)."""
-    q = Sql()
-    sql = f"""
+# The activity list's columns (a drill-down field among them narrows it; the sort control picks one).
+LIST_COLUMNS = ("activity_id", "date", "community", "compound", "pillar", "activity_type", "title", "partner",
+                "participants", "volunteers")
+LIST_ORDER = "date DESC, activity_id"  # newest first; activity_id is the ledger's key: a total order
+
+
+def _activity_rows(q: Sql, filters: Filters, drill) -> str:
+    base = f"""
         SELECT a.activity_id, a.date, a.community, a.compound, a.pillar, a.activity_type, a.title,
                nullif(trim(a.partner), '') AS partner, a.participants, a.volunteers
-        FROM activities a WHERE {_in_period(q, filters)}
-        ORDER BY a.date DESC, a.activity_id"""
+        FROM activities a WHERE {_in_period(q, filters)}"""
+    return narrowed(q, base, LIST_COLUMNS, drill, month_col="date")
+
+
+def activity_list(con, filters: Filters, drill=(), *, sort: str | None = None, descending: bool = False,
+                  limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """The activities in scope, newest first: activity_id, date, community, compound, pillar, activity_type,
+    title, partner, participants, volunteers (the ledger's own values; free text masked as stored).
+
+    `drill` (field → value pairs of a chart click, `ui.drilldown.narrow`'s rules: `month` by date, the others
+    as text) narrows them; `sort` (one of the columns; missing values last, ties in the list's order) and
+    `descending` order them; `limit` / `offset` give one page (the detail table shows 50 of 300 k at city
+    scale; `activity_count` is the total)."""
+    q = Sql()
+    sql = page_sql(q, _activity_rows(q, filters, drill), LIST_COLUMNS, LIST_ORDER, sort, descending, limit, offset)
     df = q.rows_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df
+
+
+def activity_count(con, filters: Filters, drill=()) -> int:
+    """How many rows `activity_list(con, filters, drill)` holds."""
+    q = Sql()
+    cur = con.cursor()
+    try:
+        return int(cur.execute(count_sql(_activity_rows(q, filters, drill)), q.params).fetchone()[0])
+    finally:
+        cur.close()

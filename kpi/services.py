@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi._sql import Sql, allowed_scope, date_window, fact_scope, group_cols, periods_cte
+from kpi._sql import Sql, allowed_scope, count_sql, date_window, fact_scope, group_cols, narrowed, page_sql, periods_cte
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -148,15 +148,40 @@ def teams(con, filters: Filters) -> pd.DataFrame:
     return q.run_on(con, sql)
 
 
-def service_list(con, filters: Filters) -> pd.DataFrame:
-    """The service activities (each once; kind 'repair' for a row that is both), newest first: activity_id,
-    date, community, compound, kind, activity_type, title, partner, services, volunteers."""
-    q = Sql()
-    sql = f"""
+# The service list's columns (a drill-down field among them narrows it; the sort control picks one).
+LIST_COLUMNS = ("activity_id", "date", "community", "compound", "kind", "activity_type", "title", "partner",
+                "services", "volunteers")
+LIST_ORDER = "date DESC, activity_id"  # newest first; activity_id is the ledger's key: a total order
+
+
+def _list_rows(q: Sql, filters: Filters, drill) -> str:
+    base = f"""
         WITH {_service_rows(q, filters)}
         SELECT activity_id, date, community, compound, max(kind) AS kind, activity_type, title,
                nullif(trim(partner), '') AS partner, services, volunteers
-        FROM s GROUP BY ALL ORDER BY date DESC, activity_id"""
+        FROM s GROUP BY ALL"""
+    return narrowed(q, base, LIST_COLUMNS, drill)
+
+
+def service_list(con, filters: Filters, drill=(), *, sort: str | None = None, descending: bool = False,
+                 limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """The service activities (each once; kind 'repair' for a row that is both), newest first: activity_id,
+    date, community, compound, kind, activity_type, title, partner, services, volunteers.
+
+    `drill`, `sort`, `descending`, `limit`, `offset`: as `kpi.engagement.activity_list` (a drill's `month` is
+    not a column here: the services page's month clicks change the period); `service_count` is the total."""
+    q = Sql()
+    sql = page_sql(q, _list_rows(q, filters, drill), LIST_COLUMNS, LIST_ORDER, sort, descending, limit, offset)
     df = q.rows_on(con, sql)
     df["date"] = pd.to_datetime(df["date"]).dt.date
     return df
+
+
+def service_count(con, filters: Filters, drill=()) -> int:
+    """How many rows `service_list(con, filters, drill)` holds."""
+    q = Sql()
+    cur = con.cursor()
+    try:
+        return int(cur.execute(count_sql(_list_rows(q, filters, drill)), q.params).fetchone()[0])
+    finally:
+        cur.close()

@@ -78,8 +78,8 @@ drill = dd.chips(PAGE, view, names={
     "pillar": ui.tr("col.pillar"), "activity_type": ui.tr("col.activity_type"), "partner": ui.tr("col.partner"),
     "compound": ui.tr("col.compound"), "community": ui.tr("col.community"), "month": ui.tr("col.month"),
 }, values={"pillar": lambda p: ui.pillar_name(p)})
-rows = dd.narrow(ui.query(engagement.activity_list, f), drill, month_col="date")
-dd.detail_table(rows, [
+dd.paged_table(lambda **page: ui.query(engagement.activity_list, f, drill, **page),
+               ui.query(engagement.activity_count, f, drill), [
     dd.Col("date", "col.date", "date"), dd.Col("community", "col.community"), dd.Col("compound", "col.compound"),
     dd.Col("pillar", "col.pillar"), dd.Col("activity_type", "col.activity_type"), dd.Col("title", "col.title"),
     dd.Col("partner", "col.partner"), dd.Col("participants", "col.participants", "int"),

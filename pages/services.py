@@ -80,8 +80,8 @@ st.subheader(ui.tr("svc.list"), anchor=False)
 drill = dd.chips(PAGE, view, names={
     "activity_type": ui.tr("col.service_type"), "partner": ui.tr("col.partner"), "kind": ui.tr("col.service_kind"),
 }, values={"partner": lambda p: p or ui.tr("svc.no_partner")})
-rows = dd.narrow(ui.query(services.service_list, f), drill)
-dd.detail_table(rows, [
+dd.paged_table(lambda **page: ui.query(services.service_list, f, drill, **page),
+               ui.query(services.service_count, f, drill), [
     dd.Col("date", "col.date", "date"), dd.Col("community", "col.community"), dd.Col("compound", "col.compound"),
     dd.Col("activity_type", "col.service_type"), dd.Col("title", "col.title"), dd.Col("partner", "col.partner"),
     dd.Col("services", "col.services", "int", help="col.services.help"),

@@ -141,6 +141,15 @@ def test_heat_map_cell_click(page, server):
     page.locator(".st-key-dd_chip_engagement_compound").wait_for(timeout=WAIT_MS)
     settle(page)
     assert "月份：2026年8月" in page.locator(".st-key-dd_chip_engagement_month").inner_text()
-    assert 0 < rows(page) < before
+    after = rows(page)
+    assert 0 < after < before
+    # the list is fetched a page at a time; its download fetches every narrowed row on the click
+    with page.expect_download() as dl:
+        page.get_by_text("下载 CSV").first.click()
+    text = open(dl.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115 - read once
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert len(lines) - 1 == after
+    compound = page.locator(".st-key-dd_chip_engagement_compound").inner_text().split("小区：")[-1].strip()
+    assert all(compound in ln and ln.startswith("2026-08-") for ln in lines[1:])  # the date comes first
     assert page.locator(EXCEPTION).count() == 0
     page.screenshot(path=str(ARTIFACTS / "page_engagement_heat_drilled.png"))

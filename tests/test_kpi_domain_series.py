@@ -206,6 +206,58 @@ def test_activity_list_is_the_scope(seed, i):
     assert len(got) == _kpis(con, f, ["activities"])["activities"]
 
 
+def _pandas_page(whole: pd.DataFrame, drill: dict, month_col, sort, descending, limit, offset) -> pd.DataFrame:
+    """The page the detail table showed when it held the whole list: narrowed, stably sorted, sliced."""
+    rows = whole[[True] * len(whole)]
+    for field, value in drill.items():
+        if field == "month" and month_col:
+            m = pd.Timestamp(value)
+            d = pd.to_datetime(rows[month_col])
+            rows = rows[(d >= m) & (d <= m + pd.offsets.MonthEnd(0))]
+        elif field in rows.columns:
+            rows = rows[rows[field].map(lambda v: None if v is None or v is pd.NA or v != v else str(v)) == value]
+    if sort:
+        rows = rows.sort_values(sort, ascending=not descending, na_position="last", kind="stable")
+    return rows.iloc[offset: offset + limit].reset_index(drop=True)
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Values as Python objects, missing as None (a page whose text column is all missing comes back as None
+    objects, a slice of the whole list as a string column's NaN: the same rows)."""
+    df = df.reset_index(drop=True).astype(object)
+    return df.where(df.notna(), None)
+
+
+@pytest.mark.parametrize("seed,i", CASES)
+def test_long_lists_are_narrowed_sorted_and_paged_in_sql(seed, i):
+    """activity_list / service_list with a drill, a sort and a page: the rows the whole list gives when narrowed,
+    sorted (missing values last, ties in the list's order) and sliced in pandas; the counts are the narrowed
+    lengths."""
+    con, frames, f = _case(seed, i)
+    rng = np.random.default_rng(seed * 10 + i)
+    for fn, count, month_col in ((engagement.activity_list, engagement.activity_count, "date"),
+                                 (services.service_list, services.service_count, None)):
+        whole = fn(con, f)
+        assert count(con, f) == len(whole)
+        if whole.empty:
+            continue
+        pick = whole.iloc[int(rng.integers(0, len(whole)))]
+        drills = [{}, {"activity_type": pick["activity_type"]}, {"community": pick["community"]},
+                  {"partner": "不存在的单位"}]
+        if month_col:
+            drills.append({"month": pick["date"].replace(day=1).isoformat(), "community": pick["community"]})
+        for drill in drills:
+            for sort, descending in ((None, False), ("partner", False), ("volunteers", True), ("date", False)):
+                for offset in (0, 3):
+                    got = fn(con, f, drill, sort=sort, descending=descending, limit=4, offset=offset)
+                    want = _pandas_page(whole, drill, month_col, sort, descending, 4, offset)
+                    pd.testing.assert_frame_equal(_plain(got), _plain(want), check_dtype=False)
+            n = count(con, f, drill)
+            assert n == len(_pandas_page(whole, drill, month_col, None, False, len(whole), 0))
+            assert len(fn(con, f, drill)) == n
+        assert count(con, f, {"partner": "不存在的单位"}) == 0
+
+
 # ---------------------------------------------------------------------- issues
 
 

@@ -6,6 +6,8 @@ button is clicked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -29,19 +31,26 @@ def recorded(make, action: str, target: str, detail: dict):
     return build
 
 
-def download_buttons(df: pd.DataFrame, file_stem: str, key: str, *, csv_label: str, excel_label: str,
-                     sheet: str | None = None, disabled: bool = False) -> None:
-    """Two download buttons (CSV, Excel) for exactly `df`; the file is built when a button is clicked."""
-    frame = df.copy()
+def download_buttons(df: pd.DataFrame | Callable[[], pd.DataFrame], file_stem: str, key: str, *, csv_label: str,
+                     excel_label: str, sheet: str | None = None, disabled: bool = False,
+                     rows: int | None = None) -> None:
+    """Two download buttons (CSV, Excel) for exactly `df`; the file is built when a button is clicked. `df` may
+    be a function giving the frame (a list too long to hold: it is fetched on the click; `rows` is its length,
+    for the audit row)."""
+    if callable(df):
+        frame, n = df, rows
+    else:
+        held = df.copy()
+        frame, n = (lambda: held), len(held)
     c1, c2, _ = st.columns([1, 1, 4], gap="small")
     with c1:
-        st.download_button(csv_label, data=recorded(lambda: to_csv(frame), "download", file_stem,
-                                                    {"format": "csv", "rows": len(frame)}),
+        st.download_button(csv_label, data=recorded(lambda: to_csv(frame()), "download", file_stem,
+                                                    {"format": "csv", "rows": n}),
                            file_name=f"{file_stem}.csv",
                            mime=CSV_MIME, key=f"{key}_csv", on_click="ignore", icon=":material/download:",
                            disabled=disabled, width="stretch")
     with c2:
-        st.download_button(excel_label, data=recorded(lambda: to_excel(frame, sheet or file_stem), "download",
-                                                      file_stem, {"format": "xlsx", "rows": len(frame)}),
+        st.download_button(excel_label, data=recorded(lambda: to_excel(frame(), sheet or file_stem), "download",
+                                                      file_stem, {"format": "xlsx", "rows": n}),
                            file_name=f"{file_stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore",
                            icon=":material/table_view:", disabled=disabled, width="stretch")

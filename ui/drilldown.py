@@ -19,7 +19,8 @@ Chip labels hold data and Streamlit button labels read markdown (even images): t
 The selection logic is pure (`picked`, `split`, `global_view`, `narrow`,
 `valid_drill`) and tested without Streamlit; the Streamlit part is `chart`,
 `on_pick`, `chips` and `detail_table` (sortable, paged, with downloads of
-exactly the narrowed rows).
+exactly the narrowed rows; `paged_table` the same for a list too long to hold,
+narrowed, sorted and paged by its kpi function in SQL).
 """
 
 from __future__ import annotations
@@ -406,12 +407,38 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     if df.empty:
         empty_state(empty_message or t("empty.scope_detail", lang))
         return df
+    done: dict[str, pd.DataFrame] = {}
+
+    def fetch(by: str | None, descending: bool, limit: int | None, offset: int) -> pd.DataFrame:
+        rows = done.setdefault("rows", sort_rows(df, by, descending))  # one order per run: sorted once
+        return rows if limit is None else rows.iloc[offset: offset + limit]
+
+    _table(fetch, len(df), columns, key=key, file_stem=file_stem, lang=lang, page_size=page_size,
+           lazy_download=False)
+    return done["rows"]
+
+
+def paged_table(fetch: Callable[..., pd.DataFrame], n: int, columns: Sequence[Col], *, key: str, file_stem: str,
+                lang: str | None, page_size: int = PAGE_SIZE, empty_message: str | None = None) -> None:
+    """`detail_table` for a list too long to hold (300 k rows at city scale): `fetch(sort=, descending=,
+    limit=, offset=)` gives the rows in that order (every row without a limit), `n` how many there are. Only
+    the shown page is fetched on a run; a download fetches every row when its button is clicked."""
+    if not n:
+        empty_state(empty_message or t("empty.scope_detail", lang))
+        return
+    _table(lambda by, descending, limit, offset: fetch(sort=by, descending=descending, limit=limit, offset=offset),
+           n, columns, key=key, file_stem=file_stem, lang=lang, page_size=page_size, lazy_download=True)
+
+
+def _table(fetch: Callable[[str | None, bool, int | None, int], pd.DataFrame], n: int, columns: Sequence[Col], *,
+           key: str, file_stem: str, lang: str | None, page_size: int, lazy_download: bool) -> None:
+    """The widgets of a detail table over `n` rows that `fetch(by, descending, limit, offset)` gives."""
     names = {c.name: t(c.label, lang) for c in columns}
     sort_key, desc_key, page_key = f"{key}_sort", f"{key}_desc", f"{key}_page"
     options = ["", *[c.name for c in columns]]
     if st.session_state.get(sort_key) not in options:
         st.session_state[sort_key] = ""
-    n_pages = pages_for(len(df), page_size)
+    n_pages = pages_for(n, page_size)
     if not isinstance(st.session_state.get(page_key), int) or not 1 <= st.session_state[page_key] <= n_pages:
         st.session_state[page_key] = 1
     c1, c2, c3, c4 = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
@@ -423,11 +450,11 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     with c3:
         page = st.number_input(t("dd.page", lang), min_value=1, max_value=n_pages, step=1, key=page_key,
                                disabled=n_pages == 1)
-    rows = sort_rows(df, by or None, bool(desc))
-    shown = page_of(rows, page, page_size)
+    by, desc = by or None, bool(desc)
     first = (min(max(1, int(page)), n_pages) - 1) * page_size
+    shown = fetch(by, desc, page_size, first)
     with c4:
-        st.caption(t("dd.rows", lang, first=first + 1, last=first + len(shown), n=len(rows), pages=n_pages))
+        st.caption(t("dd.rows", lang, first=first + 1, last=first + len(shown), n=n, pages=n_pages))
     view = shown[[c.name for c in columns]].copy()
     for c in columns:  # show blanks as a dash / an empty cell, not "None"
         if c.kind == "text":
@@ -440,6 +467,7 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
     st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
                  column_config={c.name: _column_config(c, lang) for c in columns},
                  height=min(36 + 35 * len(view), 36 + 35 * 15))
-    downloads.download_buttons(display_frame(rows, columns, lang), file_stem, key=f"{key}_dl",
-                     csv_label=t("dl.csv", lang), excel_label=t("dl.excel", lang))
-    return rows
+    everything = (lambda: display_frame(fetch(by, desc, None, 0), columns, lang)) if lazy_download \
+        else display_frame(fetch(by, desc, None, 0), columns, lang)
+    downloads.download_buttons(everything, file_stem, key=f"{key}_dl", csv_label=t("dl.csv", lang),
+                               excel_label=t("dl.excel", lang), rows=n)
