@@ -55,7 +55,8 @@ def page_queries(con, f, targets) -> dict[str, dict[str, callable]]:
             "by_type": lambda: engagement.by_type(con, f),
             "partners": lambda: engagement.partners(con, f),
             "compound_month (heat map)": lambda: engagement.compound_month(con, f),
-            "activity_list": lambda: engagement.activity_list(con, f),
+            "activity_list (a page of 50 + count)": lambda: (engagement.activity_list(con, f, limit=50),
+                                                             engagement.activity_count(con, f)),
         },
         "issues": {
             "compare (cards)": lambda: kpi.compare(con, f, ids["issues"], targets=targets),
@@ -88,7 +89,8 @@ def page_queries(con, f, targets) -> dict[str, dict[str, callable]]:
             "service_summary": lambda: services.service_summary(con, f),
             "providers": lambda: services.providers(con, f),
             "teams": lambda: services.teams(con, f),
-            "service_list": lambda: services.service_list(con, f),
+            "service_list (a page of 50 + count)": lambda: (services.service_list(con, f, limit=50),
+                                                            services.service_count(con, f)),
         },
         "volunteers": {
             "compare (cards)": lambda: kpi.compare(con, f, ids["volunteers"], targets=targets),
