@@ -12,8 +12,8 @@ What is published (`LAKE_TABLES`):
 - Whole: communities, compounds, volunteers (a roster: `joined_on` is optional and says nothing about
   when the roster row applies, so it is not a partition key), load_batches (the lineage a reader needs to
   tell which files and batches the figures came from).
-- The summary tables (etl/summaries.py): summary_volunteer_month (`month`) and summary_team_span (`start`;
-  millions of rows at city scale) partitioned by year, the other summaries (summary_volunteer_first,
+- The summary tables (etl/summaries.py): summary_volunteer_month (`month`), summary_team_span (`start`) and
+  summary_hours_link (`month`; millions of rows at city scale) partitioned by year, the other summaries (summary_volunteer_first,
   summary_community_month, summary_community_active) whole.
 - Not published: rejects (cell values of refused rows, for the clerk, not for analysis), the `*_history`
   tables (withdrawal bookkeeping) and `meta` (its key/values are in the manifest: `data_version`, `meta`).
@@ -73,6 +73,7 @@ LAKE_TABLES: dict[str, str | None] = {
     "summary_community_month": None,
     "summary_community_active": None,
     "summary_team_span": "start",
+    "summary_hours_link": "month",
 }
 ORDER: dict[str, tuple[str, ...]] = {**KEYS, "load_batches": ("batch_id",),
                                      "summary_volunteer_month": ("month", "community", "volunteer_id"),
@@ -80,7 +81,8 @@ ORDER: dict[str, tuple[str, ...]] = {**KEYS, "load_batches": ("batch_id",),
                                      "summary_community_month": ("month", "community"),
                                      "summary_community_active": ("grain", "start", "community"),
                                      "summary_team_span": ("grain", "start", "community", "all_services", "team",
-                                                           "service")}
+                                                           "service"),
+                                     "summary_hours_link": ("month", "activity_id")}
 _PART = re.compile(r"^part-[0-9a-f]{12}-[0-9a-f]{8}\.parquet$")
 
 

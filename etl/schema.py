@@ -217,6 +217,12 @@ SUMMARY_DDL: dict[str, str] = {
             points DOUBLE,
             redeemed DOUBLE
         )""",
+    "summary_hours_link": """
+        CREATE TABLE IF NOT EXISTS summary_hours_link (
+            activity_id VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            records BIGINT NOT NULL
+        )""",
 }
 SUMMARY_TABLES = tuple(SUMMARY_DDL)
 

@@ -28,6 +28,11 @@ Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
   the team and service tables of the 志愿积分 page read it for one-month and one-quarter periods.
 - `summary_community_month`: one row per community × month with hours or redemptions: hours, points (as
   above), redeemed (sum of redemption points; NULL without redemptions).
+- `summary_hours_link`: one row per activity id × month of the hours rows that name that activity id
+  (`activity_id` as written, whether or not the activity is in the ledger; rows without one left out, roster or
+  not): records. Where in time an activity's service records lie, so that a query starting from activities
+  (the 便民服务 page's teams, kpi/services.py) reads those months of volunteer_hours, not all of it — exactly,
+  since a service record need not be dated on its activity's day.
 
 Maintenance: `refresh(con, batch_ids)` is called by the loader (etl/loader.py `_load_unit`) and by
 `etl.history.withdraw` inside the batch's transaction, just before COMMIT. It recomputes only the
@@ -39,6 +44,8 @@ Maintenance: `refresh(con, batch_ids)` is called by the loader (etl/loader.py `_
 - roster rows likewise (a volunteer who moved community, joined or left the roster): every month of that
   volunteer's hours and redemptions, under each version's community (the old one loses them, the new one
   gains them).
+
+- for summary_hours_link, the (activity id, month) of every such hour row version (the roster plays no part).
 
 A withdrawal passes both its own id and the id of the load it takes back or puts back, so every version of
 every row that load touched is covered. Reference tables (communities, compounds) do not enter the
@@ -56,7 +63,7 @@ import duckdb
 
 from etl import schema
 
-VERSION = "4"  # bump when a summary's definition changes: older warehouses then rebuild
+VERSION = "5"  # bump when a summary's definition changes: older warehouses then rebuild
 META_KEY = "summaries"
 
 # The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
@@ -129,6 +136,13 @@ _TEAM = """
     ORDER BY start, community"""
 _TEAM_LEVELS = {"FALSE": ("service", ", service"), "TRUE": ("NULL::VARCHAR", "")}
 
+# Per activity id × month of the hours rows naming it (summary_hours_link); `where` bounds the hours rows.
+_LINK = """
+    SELECT h.activity_id, date_trunc('month', h.date)::DATE AS month, count(*)::BIGINT AS records
+    FROM volunteer_hours h WHERE h.activity_id IS NOT NULL {where}
+    GROUP BY h.activity_id, date_trunc('month', h.date)::DATE
+    ORDER BY month"""
+
 
 def _insert_team(con: duckdb.DuckDBPyConnection, grain: str, where: str, params: dict | None = None,
                  roster: str = "volunteers", keep: str = "") -> None:
@@ -163,6 +177,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO summary_community_active BY NAME "
                     + _ACTIVE.format(grain=grain, step=step, where_a="", where_k=""))
         _insert_team(con, grain, "")
+    con.execute("INSERT INTO summary_hours_link BY NAME " + _LINK.format(where=""))
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, VERSION])
 
 
@@ -221,6 +236,7 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
     if not is_current(con):
         rebuild(con)
         return
+    _refresh_links(con, batch_ids)
     touched(con, batch_ids)
     if con.execute("SELECT count(*) FROM _summary_pairs").fetchone()[0]:
         _refresh_volunteer_months(con)
@@ -301,3 +317,31 @@ def _refresh_communities(con: duckdb.DuckDBPyConnection) -> None:
         redemptions="(SELECT * FROM redemptions WHERE date >= $lo AND date < $hi)",
         where_r="WHERE v.community IN (SELECT community FROM _summary_keys)")
         + ") x SEMI JOIN _summary_keys k ON k.community = x.community AND k.month = x.month", keys)
+
+
+def _refresh_links(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
+    """summary_hours_link for the (activity id, month) of every hours row version these batches wrote, replaced,
+    took out or put back: those keys are recounted from the hours rows within their months (and of their
+    activity ids), the rest stays."""
+    ids = list(dict.fromkeys(batch_ids))
+    history = schema.HISTORY_TABLES["volunteer_hours"]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _link_keys AS
+        SELECT DISTINCT activity_id, date_trunc('month', date)::DATE AS month FROM (
+            SELECT activity_id, date FROM volunteer_hours WHERE list_contains($ids::VARCHAR[], batch_id)
+            UNION ALL
+            SELECT activity_id, date FROM {history}
+            WHERE list_contains($ids::VARCHAR[], batch_id) OR list_contains($ids::VARCHAR[], replaced_by)
+                  OR list_contains($ids::VARCHAR[], restored_by))
+        WHERE activity_id IS NOT NULL""", {"ids": ids})
+    if con.execute("SELECT count(*) FROM _link_keys").fetchone()[0]:
+        keys = _months(con, "_link_keys")
+        con.execute("DELETE FROM summary_hours_link USING _link_keys k WHERE "
+                    "summary_hours_link.month >= $lo AND summary_hours_link.month < $hi "
+                    "AND summary_hours_link.activity_id = k.activity_id AND summary_hours_link.month = k.month",
+                    keys)
+        con.execute("INSERT INTO summary_hours_link BY NAME SELECT x.* FROM (" + _LINK.format(
+            where="AND h.date >= $lo AND h.date < $hi "
+                  "AND h.activity_id IN (SELECT activity_id FROM _link_keys)")
+            + ") x SEMI JOIN _link_keys k ON k.activity_id = x.activity_id AND k.month = x.month", keys)
+    con.execute("DROP TABLE _link_keys")

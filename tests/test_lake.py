@@ -32,6 +32,7 @@ SUMS = {  # a few exact sums per table, compared between the warehouse and the l
     "summary_community_month": "round(sum(hours), 6), round(sum(redeemed), 6), count(DISTINCT community)",
     "summary_community_active": "sum(active), sum(retained), count(DISTINCT grain), min(start), max(start)",
     "summary_team_span": "sum(records), sum(volunteers), sum(party_active), round(sum(hours), 6), count(service)",
+    "summary_hours_link": "sum(records), count(DISTINCT activity_id), min(month), max(month)",
 }
 
 

@@ -93,8 +93,11 @@ def expected(f: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             teams.append(agg.assign(grain=grain, all_services=all_services))
     ts = pd.concat(teams, ignore_index=True)
     ts["service"] = ts["service"].where(~ts["all_services"], None)
+    every = f["volunteer_hours"]  # the link counts every hours row naming an activity id, roster or not
+    every = every[every["activity_id"].notna()].assign(month=lambda d: _month(d["date"]))
+    link = every.groupby(["activity_id", "month"]).size().rename("records").reset_index()
     return {"summary_volunteer_month": vm, "summary_volunteer_first": first, "summary_community_month": cm,
-            "summary_community_active": ca, "summary_team_span": ts}
+            "summary_community_active": ca, "summary_team_span": ts, "summary_hours_link": link}
 
 
 def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -115,7 +118,8 @@ def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 KEYS = {"summary_volunteer_month": ["volunteer_id", "month"], "summary_volunteer_first": ["volunteer_id"],
         "summary_community_month": ["community", "month"],
         "summary_community_active": ["grain", "community", "start"],
-        "summary_team_span": ["grain", "community", "start", "all_services", "team", "service"]}
+        "summary_team_span": ["grain", "community", "start", "all_services", "team", "service"],
+        "summary_hours_link": ["activity_id", "month"]}
 
 
 def assert_summaries_exact(db: Path, step: str) -> None:
@@ -129,13 +133,14 @@ def assert_summaries_exact(db: Path, step: str) -> None:
 
 
 def _hours_file(path: Path, rng: random.Random) -> Path:
-    rows = [["志愿者编号", "日期", "时长", "积分", "服务内容"]]
+    rows = [["志愿者编号", "日期", "时长", "积分", "服务内容", "活动编号"]]
     for _ in range(rng.randint(1, 12)):
         d = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 540))
         hours = rng.choice(["0", "0.5", "1", "2", "3.5"])
         points = rng.choice(["", "5", "10", "12.5"])
         service = rng.choice(["", "助老", " 助老 ", "环境整治"])
-        rows.append([rng.choice([*IDS, "V099"]), d.isoformat(), hours, points, service])
+        activity = rng.choice(["", "", "A-1", "A-2", "A-3"])  # a few ids: their months gain and lose rows
+        rows.append([rng.choice([*IDS, "V099"]), d.isoformat(), hours, points, service, activity])
     return write_csv(path, rows)
 
 
