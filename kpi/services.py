@@ -67,22 +67,30 @@ SERVICE_KINDS = ("convenience", "repair")
 
 
 
+def _service_parts(q: Sql, filters: Filters) -> tuple[str, str | None, str]:
+    """The service rows' conditions on `a`: (scope, convenience — None when the pillar filter leaves 志愿服务
+    out —, repair)."""
+    scope = (f"a.date BETWEEN {q.p('start', filters.start)} AND {q.p('end', filters.end)} "
+             f"AND {fact_scope(q, filters, 'a', pillar=True)}")
+    repair = f"list_contains({q.p('repair_types', list(REPAIR_TYPES))}::VARCHAR[], a.activity_type)"
+    if filters.pillars and SERVICE_PILLAR not in filters.pillars:
+        return scope, None, repair
+    return scope, f"a.pillar = {q.p('service_pillar', SERVICE_PILLAR)} AND a.services IS NOT NULL", repair
+
+
 def _service_rows(q: Sql, filters: Filters) -> str:
     """`s`: the service activities in scope with their `kind`.
 
     An activity that is both (a repair type recorded under the 志愿服务 pillar)
     appears once per kind, so each kind's sums equal its KPI.
     """
-    scope = (f"a.date BETWEEN {q.p('start', filters.start)} AND {q.p('end', filters.end)} "
-             f"AND {fact_scope(q, filters, 'a', pillar=True)}")
-    repair = (f"SELECT a.*, 'repair' AS kind FROM activities a WHERE {scope} AND "
-              f"list_contains({q.p('repair_types', list(REPAIR_TYPES))}::VARCHAR[], a.activity_type)")
-    if filters.pillars and SERVICE_PILLAR not in filters.pillars:
-        return f"s AS ({repair})"
+    scope, convenience, repair = _service_parts(q, filters)
+    repairs = f"SELECT a.*, 'repair' AS kind FROM activities a WHERE {scope} AND {repair}"
+    if convenience is None:
+        return f"s AS ({repairs})"
     return f"""s AS (
-        SELECT a.*, 'convenience' AS kind FROM activities a
-        WHERE {scope} AND a.pillar = {q.p('service_pillar', SERVICE_PILLAR)} AND a.services IS NOT NULL
-        UNION ALL {repair})"""
+        SELECT a.*, 'convenience' AS kind FROM activities a WHERE {scope} AND {convenience}
+        UNION ALL {repairs})"""
 
 
 def service_summary(con, filters: Filters) -> pd.DataFrame:
@@ -174,11 +182,13 @@ LIST_ORDER = "date DESC, activity_id"  # newest first; activity_id is the ledger
 
 
 def _list_rows(q: Sql, filters: Filters, drill) -> str:
+    # each activity once, in one scan (the ledger's activity_id is unique): 'repair' when it is one
+    scope, convenience, repair = _service_parts(q, filters)
     base = f"""
-        WITH {_service_rows(q, filters)}
-        SELECT activity_id, date, community, compound, max(kind) AS kind, activity_type, title,
-               nullif(trim(partner), '') AS partner, services, volunteers
-        FROM s GROUP BY ALL"""
+        SELECT a.activity_id, a.date, a.community, a.compound,
+               CASE WHEN {repair} THEN 'repair' ELSE 'convenience' END AS kind, a.activity_type, a.title,
+               nullif(trim(a.partner), '') AS partner, a.services, a.volunteers
+        FROM activities a WHERE {scope} AND ({repair}{"" if convenience is None else f" OR ({convenience})"})"""
     return narrowed(q, base, LIST_COLUMNS, drill)
 
 
