@@ -50,6 +50,14 @@ class Sql:
         finally:
             cur.close()
 
+    def count_on(self, con, rows: str) -> int:
+        """How many rows the SELECT `rows` gives (on a cursor of its own)."""
+        cur = con.cursor()
+        try:
+            return int(cur.execute(count_sql(rows), self.params).fetchone()[0])
+        finally:
+            cur.close()
+
     def rows_on(self, con, sql: str) -> pd.DataFrame:
         """`run_on` for long row lists (the pages' detail tables, 300 k rows at city scale): fetched as Arrow and
         converted in one step, about three times faster than DuckDB's `.df()` for text columns, and the same

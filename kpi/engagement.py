@@ -9,7 +9,6 @@ import pandas as pd
 from kpi._sql import (
     Sql,
     allowed_scope,
-    count_sql,
     date_window,
     fact_scope,
     group_cols,
@@ -199,8 +198,4 @@ def activity_list(con, filters: Filters, drill=(), *, sort: str | None = None, d
 def activity_count(con, filters: Filters, drill=()) -> int:
     """How many rows `activity_list(con, filters, drill)` holds."""
     q = Sql()
-    cur = con.cursor()
-    try:
-        return int(cur.execute(count_sql(_activity_rows(q, filters, drill)), q.params).fetchone()[0])
-    finally:
-        cur.close()
+    return q.count_on(con, _activity_rows(q, filters, drill))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 
 from kpi import calendar
-from kpi._sql import Sql, allowed_scope, count_sql, date_window, fact_scope, group_cols, narrowed, page_sql, periods_cte
+from kpi._sql import Sql, allowed_scope, date_window, fact_scope, group_cols, narrowed, page_sql, periods_cte
 from kpi.engine import Request, computes
 from kpi.filters import Filters
 
@@ -209,8 +209,4 @@ def service_list(con, filters: Filters, drill=(), *, sort: str | None = None, de
 def service_count(con, filters: Filters, drill=()) -> int:
     """How many rows `service_list(con, filters, drill)` holds."""
     q = Sql()
-    cur = con.cursor()
-    try:
-        return int(cur.execute(count_sql(_list_rows(q, filters, drill)), q.params).fetchone()[0])
-    finally:
-        cur.close()
+    return q.count_on(con, _list_rows(q, filters, drill))
