@@ -29,9 +29,10 @@ measure = st.segmented_control(
     ui.tr("overview.trend.metric"), ["activities", "participants"], default="activities", required=True,
     format_func=lambda m: ui.tr(f"overview.trend.{m}"), key="eng_measure", label_visibility="collapsed",
 )
-monthly = ui.query(series.monthly_by_pillar, f)
+monthly = ui.query(series.monthly_by_pillar, f.trend())  # 13 months up to the period's end, the period shaded
 fig = charts.render_stack_pick(monthly, "month", "pillar", measure, lang=lg, value_title=ui.tr(f"axis.{measure}"),
                                selected=drill)
+charts.shade_period(fig, f.start, f.end, lg)
 charts.with_title(fig, ui.tr(f"eng.monthly.{measure}"), scope)
 dd.chart(fig, "eng_monthly", PAGE, ("month", "pillar"), view)
 st.caption(ui.tr("dd.hint.month"))

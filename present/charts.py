@@ -651,3 +651,36 @@ def render_kpi_lines(df: pd.DataFrame, kpi_ids: Sequence[str], *, lang: str | No
     if y_title:
         fig.update_layout(yaxis=dict(title=dict(text=y_title)))
     return fig
+
+
+PERIOD_SHADE = _shade(SEQUENCE[0], 0.09)  # the selected period behind a longer monthly trend: the template's blue
+
+
+def _categories(fig: go.Figure) -> list:
+    """The x categories of a vertical chart in the order plotly draws them (first appearance over the traces)."""
+    out: dict = {}
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" or trace.x is None:
+            continue
+        out.update(dict.fromkeys(trace.x))
+    return list(out)
+
+
+def shade_period(fig: go.Figure, start, end, lang: str | None = None) -> go.Figure:
+    """Shade the months of [start, end] on a monthly chart (x = month labels, as every `render_*` here draws
+    them) and label the band "所选期间" — the selected period inside a longer trend (`kpi.calendar.trend_window`).
+
+    Nothing is added when no month of the period is on the chart, or when every month is (a period as long as
+    the trend: the band would only repeat the whole chart)."""
+    from kpi.calendar import month_starts
+
+    cats = _categories(fig)
+    wanted = {_label(m, lang, month=True) for m in month_starts(start, end)}
+    idx = [i for i, c in enumerate(cats) if c in wanted]
+    if not idx or len(idx) == len(cats):
+        return fig
+    fig.add_vrect(x0=min(idx) - 0.5, x1=max(idx) + 0.5, fillcolor=PERIOD_SHADE, line_width=0, layer="below",
+                  annotation=dict(text=escape.chart(t("chart.selected_period", lang)), showarrow=False,
+                                  font=dict(size=12, color=SEQUENCE[0]), yanchor="bottom"),
+                  annotation_position="top left")  # just above the plot area: never over a bar
+    return fig

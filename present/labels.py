@@ -270,6 +270,9 @@ LABELS: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ overview
     "overview.cards": ("核心指标", "Headline KPIs"),
     "overview.trend": ("月度活动趋势（按板块）", "Monthly activities by pillar"),
+    "overview.trend.note": ("显示截至所选期间末的13个月，阴影为所选期间；上方指标卡片只统计所选期间。",
+                            "The 13 months up to the period's end, the selected period shaded; the cards above count "
+                            "the selected period only."),
     "overview.trend.activities": ("活动场次", "Activities"),
     "overview.trend.participants": ("参与人次", "Participations"),
     "overview.trend.metric": ("指标", "Measure"),
@@ -372,9 +375,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart.overdue": ("已超期", "Overdue"),
     "chart.cohort_offset": ("+{n}季度", "+{n} q"),
     "chart.cohort_row": ("{quarter}（{n}人）", "{quarter} ({n})"),
+    "chart.selected_period": ("所选期间", "Selected period"),
     # drill-down and detail tables
     "dd.hint": ("提示：点击图中的柱形或热力图格子，可筛选下方明细。", "Tip: click a bar or a heat-map cell to filter the list below."),
-    "dd.hint.month": ("点击某月的柱形：全页期间缩小到该月（同步到网址）。", "Click a month's bar to narrow the whole page to that month (kept in the URL)."),
+    "dd.hint.month": ("趋势显示截至所选期间末的13个月（阴影为所选期间）。点击某月的柱形：全页期间变为该月（同步到网址）。",
+                      "The trend shows the 13 months up to the period's end (the selected period shaded). Click a month's "
+                      "bar to set the whole page to that month (kept in the URL)."),
     "dd.active": ("已筛选：", "Filtered by:"),
     "dd.chip": ("{field}：{value}", "{field}: {value}"),
     "dd.clear_one": ("取消此筛选", "Remove this filter"),

@@ -5,7 +5,8 @@ the point's `customdata` (the raw values the `ui.charts` render functions put
 there, one per PICK field) and splits it:
 
 - **global** fields — `community` (→ the community filter) and `month`
-  (→ the period becomes that month, clipped to the current period): they
+  (→ the period becomes that month, clipped to the current period; a month
+  of the 13-month trend before the period becomes the period whole): they
   change the sidebar filters and therefore the URL, like any filter change;
   a chip "↩ back to …" restores the previous scope;
 - **local** fields (category, activity type, compound, …): stored per page
@@ -114,8 +115,10 @@ def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
 
     - community → that one community (the compound filter is cleared, as a
       scorecard row selection does);
-    - month → the period becomes that month clipped to the current period
-      (period token 'custom').
+    - month → the period becomes that month, clipped to the current period
+      when it overlaps it; a month of the longer trend outside the period
+      (`kpi.calendar.trend_window`) becomes the period whole (period token
+      'custom' either way).
     """
     out = view
     if pick.get(COMMUNITY):
@@ -124,8 +127,9 @@ def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
             out = replace(out, communities=(c,), compounds=())
     if pick.get(MONTH):
         s, e = month_bounds(pick[MONTH])
-        s, e = max(s, view.start), min(e, view.end)
-        if s <= e and (s, e) != (view.start, view.end):
+        if s <= view.end and e >= view.start:  # a month of the period: clipped to it
+            s, e = max(s, view.start), min(e, view.end)
+        if (s, e) != (view.start, view.end):
             out = replace(out, start=s, end=e, period=calendar.CUSTOM)
     return out
 
