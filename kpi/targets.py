@@ -67,6 +67,12 @@ class Targets:
         t = self.targets.get(kpi_id)
         return (float(t), "file") if t is not None else (None, None)
 
+    def sla_for(self, category: str | None) -> int:
+        """The time limit in days of a case category (the `[sla.categories]` entry, else `default_days`): the
+        `sla_days` the SQL of kpi/issues.py joins, for one case."""
+        return int(self.sla_days.get(category, self.sla_default_days)) if category is not None \
+            else int(self.sla_default_days)
+
     @classmethod
     def from_catalogue(cls) -> Targets:
         return cls(targets={k.id: k.default_target for k in CATALOGUE.values() if k.default_target is not None})

@@ -38,6 +38,7 @@ from kpi import (
     scorecard,
     series,
     services,
+    stories,
     submissions,
     volunteers,
 )
@@ -193,6 +194,13 @@ CALLS = [
     ("scorecard.warnings", scorecard.warnings, lambda con, f: scorecard.warnings(con, f, T)),
     ("submissions.submissions", submissions.submissions,
      lambda con, f: submissions.submissions(con, f, date(2024, 6, 28))),
+    # one record by id (ids of every seed's warehouse: a case of another community must read as no case at all)
+    ("stories.case_story", stories.case_story,
+     lambda con, f: tuple(stories.case_story(con, f"C{s}-{i}", allowed=f.allowed, today=date(2024, 6, 28), targets=T)
+                          for s in range(4) for i in range(6))),
+    ("stories.activity_story", stories.activity_story,
+     lambda con, f: tuple(stories.activity_story(con, f"A{s}-{i}", allowed=f.allowed)
+                          for s in range(4) for i in range(6))),
 ]
 # Public functions that take a connection but are checked elsewhere or read no community's data.
 NOT_A_SCOPE_QUERY = {
@@ -201,7 +209,8 @@ NOT_A_SCOPE_QUERY = {
     scorecard.standing: "the one documented exception: test_standing_* below",
     submissions.load_history: "takes `allowed` itself (batches, not rows): tests/test_kpi_submissions.py",
 }
-MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard, submissions)
+MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard, submissions,
+           stories)
 
 
 def test_every_query_function_is_covered():
