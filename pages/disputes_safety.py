@@ -111,7 +111,7 @@ if which == DISPUTES:
         dd.Col("opened_on", "col.opened_on", "date"), dd.Col("closed_on", "col.closed_on", "date"),
         dd.Col("outcome", "col.outcome"), dd.Col("days", "col.resolve_days", "int"), dd.Col("status", "col.status"),
         dd.Col("source", "col.source"),
-    ], key="dis_disputes", file_stem=ui.tr("dis.file.disputes"), lang=lg)
+    ], key="dis_disputes", file_stem=ui.tr("dis.file.disputes"), lang=lg, story=("case", "case_id"))
 else:
     drill = dd.chips(HAZARDS, view, names=names)
     rows = dd.narrow(ui.query(safety.hazard_list, f), drill, month_col="opened_on")
@@ -120,4 +120,4 @@ else:
         dd.Col("community", "col.community"), dd.Col("compound", "col.compound"),
         dd.Col("opened_on", "col.found_on", "date"), dd.Col("closed_on", "col.fixed_on", "date"),
         dd.Col("days", "col.fix_days", "int"), dd.Col("status", "col.status"), dd.Col("source", "col.source"),
-    ], key="dis_hazards", file_stem=ui.tr("dis.file.hazards"), lang=lg)
+    ], key="dis_hazards", file_stem=ui.tr("dis.file.hazards"), lang=lg, story=("case", "case_id"))

@@ -83,4 +83,4 @@ dd.detail_table(rows, [
     dd.Col("pillar", "col.pillar"), dd.Col("activity_type", "col.activity_type"), dd.Col("title", "col.title"),
     dd.Col("partner", "col.partner"), dd.Col("participants", "col.participants", "int"),
     dd.Col("volunteers", "col.volunteers", "int"), dd.Col("activity_id", "col.activity_id"),
-], key="eng_list", file_stem=ui.tr("eng.file"), lang=lg)
+], key="eng_list", file_stem=ui.tr("eng.file"), lang=lg, story=("activity", "activity_id"))

@@ -92,4 +92,5 @@ else:
     cols = head + [dd.Col("closed_on", "col.closed_on", "date"), dd.Col("status", "col.status"),
                    dd.Col("days", "col.case_days", "int", help="col.case_days.help"),
                    dd.Col("sla_days", "col.sla_days", "int"), dd.Col("satisfaction", "col.satisfaction", "int")]
-dd.detail_table(rows, cols, key=f"iss_{which}", file_stem=ui.tr(f"iss.file.{which}"), lang=lg)
+dd.detail_table(rows, cols, key=f"iss_{which}", file_stem=ui.tr(f"iss.file.{which}"), lang=lg,
+                story=("case", "case_id"))

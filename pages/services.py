@@ -88,4 +88,4 @@ dd.detail_table(rows, [
     dd.Col("activity_type", "col.service_type"), dd.Col("title", "col.title"), dd.Col("partner", "col.partner"),
     dd.Col("services", "col.services", "int", help="col.services.help"),
     dd.Col("volunteers", "col.volunteers", "int"), dd.Col("activity_id", "col.activity_id"),
-], key="svc_list", file_stem=ui.tr("svc.file"), lang=lg)
+], key="svc_list", file_stem=ui.tr("svc.file"), lang=lg, story=("activity", "activity_id"))

@@ -40,6 +40,7 @@ from present.escape import markdown
 from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_period, join
 from present.labels import t
 from ui import downloads, filters
+from ui import story as story_ui
 from ui.components import empty_state
 from ui.state import ViewState
 
@@ -403,10 +404,16 @@ def pages_for(n: int, size: int = PAGE_SIZE) -> int:
 
 
 def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_stem: str, lang: str | None,
-                 page_size: int = PAGE_SIZE, empty_message: str | None = None) -> pd.DataFrame:
+                 page_size: int = PAGE_SIZE, empty_message: str | None = None,
+                 story: tuple[str, str] | None = None) -> pd.DataFrame:
     """A detail table: sort control, one page of rows (page selector), row count, CSV / Excel downloads of
     every row of `df` (exactly these rows, in the chosen order, with the shown headers). Returns the sorted
-    rows."""
+    rows.
+
+    `story=(kind, id column)` ('case' or 'activity'): a click on a row opens that record's whole story
+    (`ui.story`) in a dialog; closing it leaves this table as it was."""
+    if story is not None:
+        story_ui.show(story[0], key, filters.current_view().allowed, filters.current_lang())
     if df.empty:
         empty_state(empty_message or t("empty.scope_detail", lang))
         return df
@@ -441,9 +448,22 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
             view[c.name] = [fmt_date(v) if hasattr(v, "isoformat") and not pd.isna(v) else "" for v in view[c.name]]
         elif c.kind in NUMERIC_KINDS:
             view[c.name] = [shown_number(v, c.kind, lang) for v in view[c.name]]
-    st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
+    table_key = story_ui.table_key(key)
+    selectable = {}
+    if story is not None:
+        kind, id_col = story
+
+        def on_select() -> None:
+            record = story_ui.pick(st.session_state.get(table_key), shown, id_col)
+            if record is not None:
+                story_ui.open_record(kind, record, key)
+
+        selectable = {"on_select": on_select, "selection_mode": "single-row"}
+    st.dataframe(view, hide_index=True, width="stretch", key=table_key,
                  column_config={c.name: _column_config(c, lang) for c in columns},
-                 height=min(36 + 35 * len(view), 36 + 35 * 15))
+                 height=min(36 + 35 * len(view), 36 + 35 * 15), **selectable)
+    if story is not None:
+        st.caption(t("story.open_hint", lang))
     downloads.download_buttons(display_frame(rows, columns, lang), file_stem, key=f"{key}_dl",
                      csv_label=t("dl.csv", lang), excel_label=t("dl.excel", lang))
     return rows
