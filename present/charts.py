@@ -273,7 +273,7 @@ def render_bars_line(df: pd.DataFrame, x: str, bars: Sequence[tuple[str, str]], 
     """Grouped bars (one per `(column, name)` of `bars`) with an optional line on a second y axis.
 
     `x == "month"` labels month starts as months (2024年3月). Clickable: each
-    bar's customdata is `[x value]` (ISO date for months) — PICK ("month",).
+    bar's and line point's customdata is `[x value]` (ISO date for months) — PICK ("month",).
     `line_percent` draws the line axis 0–100+ with a % suffix.
     """
     cols = [c for c, _ in bars] + ([line[0]] if line else [])
@@ -296,6 +296,7 @@ def render_bars_line(df: pd.DataFrame, x: str, bars: Sequence[tuple[str, str]], 
         own_axis = bool(y2_title) and y2_title != y_title  # same unit as the bars: share their axis
         fig.add_scatter(x=xs, y=d[col].astype("float64").tolist(), name=name, mode="lines+markers",
                         yaxis="y2" if own_axis else "y", line=dict(color=LINE_COLOR, width=2.5), marker=dict(size=7),
+                        customdata=raw,  # a click on the line's point picks its month, like its bars
                         connectgaps=False, hovertemplate=f"{name}<br>%{{x}}: {fmt}<extra></extra>")
         if own_axis:
             y2 = dict(title=dict(text=y2_title, font=dict(size=13)), overlaying="y", side="right", showgrid=False,
