@@ -57,13 +57,16 @@ def db(tmp_path: Path, monkeypatch) -> tuple[Path, list[str]]:
     return path, first + second
 
 
-def test_a_case_closed_by_the_second_version(db):
-    path, _ = db
+def read(path: Path, fn):
     con = open_read_only(path)
     try:
-        s = stories.case_story(con, "C1", today=TODAY, targets=T)
+        return fn(con)
     finally:
         con.close()
+
+
+def test_a_case_closed_by_the_second_version(db):
+    s = read(db[0], lambda con: stories.case_story(con, "C1", today=TODAY, targets=T))
     assert s.fields == {
         "case_id": "C1", "kind": "居民诉求", "category": "停车管理", "source": "12345热线", "community": "南湾社区",
         "compound": "东风凤凰城", "opened_on": dt.date(2024, 3, 1), "closed_on": dt.date(2024, 3, 20),
@@ -79,24 +82,14 @@ def test_a_case_closed_by_the_second_version(db):
 
 
 def test_an_unchanged_case_has_one_version_and_no_time_limit(db):
-    path, _ = db
-    con = open_read_only(path)
-    try:
-        s = stories.case_story(con, "C2", today=TODAY, targets=T)
-    finally:
-        con.close()
+    s = read(db[0], lambda con: stories.case_story(con, "C2", today=TODAY, targets=T))
     assert not s.changed and len(s.versions) == 1 and s.versions[0].loaded_at == FIRST
     # a dispute: open 59 days on 2024-04-30, no time limit (the catalogue's limits are for resident requests)
     assert (s.days, s.closed, s.sla_days, s.on_time, s.overdue) == (59, False, None, None, None)
 
 
 def test_an_activity_corrected_by_the_second_version(db):
-    path, _ = db
-    con = open_read_only(path)
-    try:
-        s = stories.activity_story(con, "A1")
-    finally:
-        con.close()
+    s = read(db[0], lambda con: stories.activity_story(con, "A1"))
     assert (s.fields["participants"], s.fields["title"], s.fields["date"]) == (15, "义剪", dt.date(2024, 3, 3))
     assert [v.loaded_at for v in s.versions] == [FIRST, SECOND]
     assert s.versions[1].changes == (Change("participants", 12, 15),)

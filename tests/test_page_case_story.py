@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.domain_page_helpers import open_page
 from tests.story_fixtures import NANWAN, build_changed
-from tests.ui_helpers import TODAY, all_text, assert_clean, markdown_sources, run_app
+from tests.ui_helpers import TODAY, all_text, assert_clean, markdown_sources
 from ui import story
 
 
@@ -25,16 +26,6 @@ def env(changed, monkeypatch) -> Path:
     return changed.db
 
 
-def _open(page: str, query: dict, state: dict | None = None, role: str = "leader"):
-    at = run_app(query=query, page=f"pages/{page}.py", role=role)
-    if state:
-        for k, v in state.items():
-            at.session_state[k] = v
-        at.run()
-    assert_clean(at)
-    return at
-
-
 def plain(at) -> str:
     """Every text of the app as read (markdown escapes and bold markers removed)."""
     return all_text(at).replace("**", "")
@@ -46,7 +37,7 @@ def _rows_of(at):
 
 def test_a_row_opens_the_case_with_its_history_and_closing_returns_to_the_list(changed):
     query = {"community": NANWAN}
-    at = _open("issues", query, {"iss_overdue_page": 1})
+    at = open_page("issues", query, {"iss_overdue_page": 1})
     (before,) = _rows_of(at)
     assert changed.case_id in list(before["case_id"])
     # what the row's selection callback does (ui.story.open_record), then the run that shows the dialog
@@ -88,37 +79,37 @@ def test_days_against_the_time_limit_follow_the_catalogue(changed):
     days = (date(2026, 10, 20) - opened_on).days
     limit = TARGETS.sla_days.get(category, TARGETS.sla_default_days)
     verdict = "按时办结" if days <= limit else "超时办结"
-    at = _open("issues", {"community": NANWAN, "case": changed.case_id})
+    at = open_page("issues", {"community": NANWAN, "case": changed.case_id})
     assert f"办结用时 {days} 天 · 办理时限 {limit} 天 · {verdict}" in plain(at)
 
 
 def test_a_deep_link_opens_the_case_in_english(changed):
-    at = _open("issues", {"case": changed.case_id, "lang": "en"})
+    at = open_page("issues", {"case": changed.case_id, "lang": "en"})
     text = plain(at)
     assert f"Case id: {changed.case_id}" in text and "Status: 办理中 → 已办结" in text
     assert "a later ledger changed it" in text
 
 
 def test_another_communitys_viewer_cannot_open_it_even_by_url(changed):
-    at = _open("issues", {"case": changed.other_case_id}, role="community")
+    at = open_page("issues", {"case": changed.other_case_id}, role="community")
     text = plain(at)
     assert "找不到这条记录，或它不在您的查看范围内。" in text
     assert f"编号：{changed.other_case_id}" not in text and "登记日期：" not in text
     assert "首次导入" not in text
     # the same viewer opens its own community's case
-    at = _open("issues", {"case": changed.case_id}, role="community")
+    at = open_page("issues", {"case": changed.case_id}, role="community")
     assert f"编号：{changed.case_id}" in plain(at)
 
 
 def test_a_hostile_id_in_the_url_is_text(changed):
     evil = "[点我](https://evil.example)**x**"
-    at = _open("issues", {"case": evil})
+    at = open_page("issues", {"case": evil})
     assert "找不到这条记录，或它不在您的查看范围内。" in plain(at)
     assert not any("](https://evil.example)" in m for m in markdown_sources(at))
 
 
 def test_an_activity_opens_from_the_engagement_list(changed):
-    at = _open("engagement", {"community": NANWAN},
+    at = open_page("engagement", {"community": NANWAN},
                {story._OPEN: {"kind": "activity", "id": changed.activity_id, "list": "eng_list"}})
     text = plain(at)
     assert f"活动编号：{changed.activity_id}" in text and "社区：南湾社区" in text
