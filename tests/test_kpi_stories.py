@@ -131,3 +131,24 @@ def test_a_withdrawn_version_leaves_the_story(db):
     assert len(s.versions) == 1 and s.versions[0].loaded_at == FIRST
     # open 60 days on 2024-04-30 against a 15-day limit: overdue
     assert (s.days, s.closed, s.on_time, s.overdue) == (60, False, None, True)
+
+
+def test_on_the_parquet_lake_the_fields_without_history(demo_db, demo_lake):
+    """The lake does not publish the history tables: the same record, `versions` None (the dialog says so)."""
+    import engines
+    from tests.conftest import TARGETS
+
+    today = dt.date(2026, 11, 28)
+    want = read(demo_db, lambda con: (stories.case_story(con, "C2026-000299", today=today, targets=TARGETS),
+                                      stories.activity_story(con, "NW-2026-0432")))
+    lake = engines.connect("duckdb-lake", lake=demo_lake)
+    try:
+        got = (stories.case_story(lake, "C2026-000299", today=today, targets=TARGETS),
+               stories.activity_story(lake, "NW-2026-0432"))
+    finally:
+        lake.close()
+    for g, w in zip(got, want, strict=True):
+        assert w is not None and len(w.versions) == 1
+        assert g.fields == w.fields and (g.days, g.sla_days, g.on_time, g.overdue) == \
+            (w.days, w.sla_days, w.on_time, w.overdue)
+        assert g.versions is None
