@@ -238,12 +238,23 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "header.targets_error": ("目标值文件有误，请修改后刷新：", "The targets file has errors; fix it and reload:"),
     # ------------------------------------------------------------------ missing warehouse
-    "missing.body": (
-        "未找到数据仓库文件 `{path}`。请先在项目目录运行 `make run`，或运行 `python -m etl demo` 生成演示数据"
-        "（真实台账用 `python -m etl load 台账文件…` 导入），然后刷新本页。",
-        "The warehouse file `{path}` was not found. Run `make run` in the project folder, or "
+    "missing.warehouse": (
+        "还没有数据仓库。请管理员在项目目录运行 `make run`，或运行 `python -m etl demo` 生成演示数据"
+        "（真实台账用 `python -m etl load 台账文件…` 导入），然后刷新本页。文件位置见服务器日志。",
+        "There is no warehouse yet. An administrator runs `make run` in the project folder, or "
         "`python -m etl demo` to build the demo warehouse (real ledgers: `python -m etl load FILES…`), "
-        "then reload this page.",
+        "then reloads this page. The server's log says where it looked.",
+    ),
+    "missing.lake": (
+        "所选查询引擎读取 Parquet 数据湖，但没有找到已发布的数据湖。请管理员设置 GOV_LAKE，"
+        "并运行 `python -m etl lake --out 目录` 发布，然后刷新本页。详情见服务器日志。",
+        "The chosen engine reads a Parquet lake, but no published lake was found. An administrator sets GOV_LAKE "
+        "and runs `python -m etl lake --out DIR`, then reloads this page. The server's log has the details.",
+    ),
+    "missing.engine": (
+        "服务器设置的查询引擎 GOV_ENGINE 无效（可选 duckdb、duckdb-lake、spark）。请管理员改正后重启。",
+        "The server's query engine setting GOV_ENGINE is not valid (one of duckdb, duckdb-lake, spark). "
+        "An administrator corrects it and restarts.",
     ),
     # ------------------------------------------------------------------ empty states
     "empty.scope": ("该范围内暂无数据", "No data in this scope"),
