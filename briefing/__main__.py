@@ -39,7 +39,9 @@ def parser() -> argparse.ArgumentParser:
     who.add_argument("--all-communities", action="store_true",
                      help="全街道及每个社区各一份（季末批量） / the street and every community, one briefing each")
     p.add_argument("--out", required=True, type=Path, help="输出目录 / output directory")
-    p.add_argument("--formats", default="png,pdf,pptx,xlsx", help="png,pdf,pptx,xlsx 中的若干项 / some of these")
+    p.add_argument("--formats", default="png,pdf,pptx,xlsx",
+                   help="png,pdf,pptx,xlsx,longpng 中的若干项（longpng：手机长图） / some of these (longpng: the "
+                        "1080-px-wide image for phones)")
     p.add_argument("--db", default=None, type=Path, help="仓库文件（默认 $GOV_DB 或 data/governance.duckdb）")
     p.add_argument("--engine", default=None, help="查询引擎 duckdb|duckdb-lake|spark（默认 $GOV_ENGINE 或 duckdb）"
                                                   " / engine (default $GOV_ENGINE or duckdb)")
@@ -64,8 +66,8 @@ def _export(b, out: Path, formats: list[str], lang: str) -> tuple[int, dict]:
     try:
         written.update(exports.export_all(b, out, formats, lang))
     except RenderUnavailable as e:
-        # no Chromium: PNG and PDF are not written; no CJK font for the PDF: only the PDF is not
-        failed = ["pdf"] if isinstance(e, FontUnavailable) else ["png", "pdf"]
+        # no Chromium: PNG, PDF and the 长图 are not written; no CJK font for the PDF: only the PDF is not
+        failed = ["pdf"] if isinstance(e, FontUnavailable) else list(exports.NEEDS_BROWSER)
         failed = [f for f in formats if f in failed]
         rest = [f for f in formats if f not in failed]
         print(f"错误 / error: {e}", file=sys.stderr)

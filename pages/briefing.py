@@ -174,6 +174,12 @@ for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=Tr
     )
 st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_suffix") if b.meta.demo else ""))
 
+# the 长图 as a phone shows it (390 css px wide), rendered only when asked for
+if has_browser and st.toggle(ui.tr("briefing.page.long_preview"), key="briefing_long_preview"):
+    with st.spinner(ui.tr("briefing.page.longpng")):
+        st.image(ui.briefing_long(token, community, view.allowed, lang), width=390, output_format="PNG")
+    st.caption(ui.tr("briefing.page.long_preview_help"))
+
 with st.expander(ui.tr("briefing.page.text"), expanded=False):
     st.text(b.meta.title(lang))
     st.caption(markdown(b.meta.stamp(lang)))

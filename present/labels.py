@@ -571,6 +571,7 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.demo": ("演示数据", "DEMO DATA"),
     "briefing.file_product": ("季度简报", "Quarterly_briefing"),
     "briefing.file_demo": ("演示数据", "demo"),
+    "briefing.file_long": ("长图", "long"),
     "briefing.demo_note": (
         "本简报基于演示数据生成，数字不代表真实情况。",
         "This briefing was generated from demo data; the figures are not real.",
@@ -671,6 +672,12 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.page.pdf": ("PDF（A4 横版）", "PDF (A4 landscape)"),
     "briefing.page.pptx": ("演示文稿 PPTX", "Slides PPTX"),
     "briefing.page.xlsx": ("数据 Excel", "Data Excel"),
+    "briefing.page.longpng": ("长图（手机）", "Long image (phone)"),
+    "briefing.page.long_preview": ("预览手机长图", "Preview the long image for phones"),
+    "briefing.page.long_preview_help": (
+        "按手机屏幕宽度显示；下载的长图宽 1080 像素，可直接发到企业微信或钉钉群。",
+        "Shown at a phone's width; the downloaded image is 1080 px wide, ready for a WeCom or DingTalk group.",
+    ),
     "briefing.page.no_browser": (
         "本机未找到 Chromium，无法生成 PNG/PDF；PPTX（含可编辑图表）和 Excel 照常导出。",
         "No Chromium on this server: PNG/PDF are unavailable; PPTX (with editable charts) and Excel still work.",

@@ -42,7 +42,7 @@ def test_default_is_the_last_complete_quarter_for_the_whole_street():
     text = _page_text(at)
     assert "2026年第三季度，沌阳街道共开展活动" in text  # the narrative (copyable text)
     assert "python -m briefing --quarter 2026Q3" in text
-    assert len(at.get("download_button")) == 4
+    assert len(at.get("download_button")) == 5  # PNG, PDF, PPTX, Excel and the 长图
     if chromium_path():
         assert _images(at), "the canvas image is missing"
 
