@@ -41,7 +41,6 @@ No Streamlit and no network library beyond the standard library's `urllib`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -432,5 +431,4 @@ def deliver(plan: Plan, timeout: float = TIMEOUT_S, now_ms=None) -> DeliveryRepo
 def audit_base(b: Briefing, lang: str, report: DeliveryReport) -> dict:
     """The fields every audit row of one delivery shares."""
     return {"quarter": b.meta.quarter.code, "community": b.meta.scope.community, "lang": lang,
-            "image_bytes": report.image_bytes, "image_md5": report.image_md5,
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            "image_bytes": report.image_bytes, "image_md5": report.image_md5}

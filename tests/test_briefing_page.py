@@ -70,6 +70,19 @@ def test_choosing_quarter_and_scope_on_the_page_updates_the_filters():
 
 
 @pytest.mark.usefixtures("app_env")
+def test_the_long_image_downloads_and_previews_at_phone_width_on_demand():
+    at = run_app({"period": "2024Q1", "community": "南湾社区"}, page=PAGE)
+    assert "长图（手机）" in [b.label for b in at.get("download_button")]
+    if not chromium_path():
+        pytest.skip("Chromium not found: the 长图 preview needs it")
+    before = len(_images(at))
+    at.toggle(key="briefing_long_preview").set_value(True).run()
+    assert_clean(at)
+    images = _images(at)
+    assert len(images) == before + 1
+
+
+@pytest.mark.usefixtures("app_env")
 def test_a_quarter_without_data_says_so():
     at = run_app({"period": "2019Q1"}, page=PAGE)
     assert_clean(at)
