@@ -46,7 +46,6 @@ import hmac
 import json
 import os
 import re
-import socket
 import time
 import tomllib
 import urllib.error
@@ -388,11 +387,11 @@ def _post(url: str, payload: dict, timeout: float) -> None:
             raw = resp.read(65536)
     except urllib.error.HTTPError as e:
         raise _Failure(f"HTTP 状态 {e.code}", f"HTTP status {e.code}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _Failure(f"{timeout:.0f} 秒内无应答（超时）", f"no answer within {timeout:.0f} s (timeout)") from None
     except urllib.error.URLError as e:
         reason = e.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
+        if isinstance(reason, TimeoutError):
             raise _Failure(f"{timeout:.0f} 秒内无应答（超时）", f"no answer within {timeout:.0f} s (timeout)") from None
         raise _Failure(f"无法连接：{reason}", f"cannot connect: {reason}") from None
     except OSError as e:
