@@ -250,10 +250,8 @@ def summary(b: Briefing, lang: str = "zh") -> Summary:
         change = fmt_change(kid, r["delta_vs_previous"], r["change_vs_previous"], lang)
         qoq = f"（{t('briefing.qoq', lang)} {change}）" if lang == "zh" else f" ({t('briefing.qoq', lang)} {change})"
         lines.append(f"- {kpi_name(kid, lang)}{sep}**{value}**{qoq if change else ''}")
-    w = b.warnings
-    n_red = int((w["level"] == "red").sum()) if not w.empty else 0
-    n_yellow = int((w["level"] == "yellow").sum()) if not w.empty else 0
-    lines.append("- " + t("delivery.warnings", lang, n=len(w), red=n_red, yellow=n_yellow))
+    n_red, n_yellow = b.warning_counts()
+    lines.append("- " + t("delivery.warnings", lang, n=len(b.warnings), red=n_red, yellow=n_yellow))
     lines += ["", m.freshness_text(lang)]
     if m.demo:
         lines.append(f"**{t('briefing.demo', lang)}**")

@@ -150,9 +150,8 @@ class _Layout:
     def warnings(self, y: float) -> float:
         b, lang = self.b, self.lang
         title = t("briefing.sec_warnings", lang)
+        n_red, n_yel = b.warning_counts()
         if not b.warnings.empty:
-            n_red = int((b.warnings["level"] == "red").sum())
-            n_yel = int((b.warnings["level"] == "yellow").sum())
             title += f"（{t('briefing.red', lang)} {n_red} · {t('briefing.yellow', lang)} {n_yel}）" if lang == "zh" \
                 else f" ({n_red} red · {n_yel} yellow)"
         top = y

@@ -59,6 +59,8 @@ def _font_sizes(node, key: str = "") -> list[float]:
 def test_demo_quarters_have_the_warnings_the_tests_rely_on(briefings):
     assert len(briefings["warned"].warnings) == 1
     assert briefings["calm"].warnings.empty
+    assert briefings["warned"].warning_counts() == (0, 1) and briefings["calm"].warning_counts() == (0, 0)
+    assert briefings["street"].warning_counts() == (0, 3)  # 南湾社区 once, 枫林社区（演示） twice
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
