@@ -180,3 +180,16 @@ def test_rendered_heights_follow_the_warnings(briefings):
     band = a[5:60, 5:1075]
     assert ((band[..., 0] > 150) & (band[..., 1] < 80)).mean() > 0.9
     assert len(np.unique(a.reshape(-1, 3)[::101], axis=0)) > 50
+
+
+def test_a_community_viewers_long_image_names_no_other_community(con):
+    """The 长图 of a restricted viewer is built from its own briefing (`build(..., allowed=)`): the street's
+    warnings name 枫林社区（演示） twice in 2026Q3, this one must not."""
+    import json
+
+    mine = build(con, "2026Q3", "南湾社区", targets=TARGETS, allowed=("南湾社区",))
+    for lang in ("zh", "en"):
+        blob = json.dumps(longimage.figure(mine, lang).to_plotly_json(), ensure_ascii=False, default=str)
+        assert "南湾社区" in blob
+        for other in ("枫林社区", "凤亭社区", "兴城社区", "车城社区", "新城社区"):
+            assert other not in blob, other
