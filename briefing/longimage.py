@@ -41,6 +41,7 @@ VALUE = 56  # a KPI tile's value
 CHART_FONT = 30  # `figures.Cell.font` for the charts: ticks and legends at font - 1, bar labels at font - 2
 LINE = 1.3  # plotly's line spacing of multi-line text
 MAX_BYTES = 2 * 1024 * 1024  # work-chat robots refuse larger images (企业微信: 2 MB before base64)
+MAX_BARS = 30  # the scope chart (communities or compounds) shows at most the highest and lowest 15
 
 
 def _lines(text: str, width: float, size: float, bold: bool = False) -> list[str]:
@@ -63,7 +64,7 @@ class _Layout:
         """A wrapped block of plain text (escaped here); returns its height."""
         lines = _lines(s, width, size, bold)
         if self.draw:
-            self.fr.text(x, y, "<br>".join(F.esc(x) for x in lines), size=size, color=color, bold=bold)
+            self.fr.text(x, y, "<br>".join(F.esc(ln) for ln in lines), size=size, color=color, bold=bold)
         return _block_h(len(lines), size)
 
     def rect(self, *args, **kwargs) -> None:
@@ -174,6 +175,10 @@ class _Layout:
         b, lang = self.b, self.lang
         f = CHART_FONT
         title = _chart_title(b, key, lang)
+        if key == "scope":
+            b, shown_of = _top_and_bottom(b)
+            if shown_of:
+                title += t("briefing.long_top_bottom", lang, n=MAX_BARS // 2, total=shown_of)
         legend_rows = _legend_rows(b, key, lang, W - 2 * PAD - 48, f - 1)
         title_h = _block_h(len(_lines(title, W - 2 * PAD - 48, HEAD, True)), HEAD)
         legend_y = y + 24 + title_h + 14
@@ -244,6 +249,21 @@ def _chart_title(b: Briefing, key: str, lang: str) -> str:
     if key == "scope":
         return t("briefing.sec_compounds" if b.meta.scope.community else "briefing.sec_scorecard", lang)
     return t(f"briefing.sec_{key}", lang)
+
+
+def _top_and_bottom(b: Briefing) -> tuple[Briefing, int | None]:
+    """The briefing with at most `MAX_BARS` rows in the scope chart's frame (the highest and the lowest half by
+    the value the chart shows), and the number of rows it had when it was cut (None when it was not)."""
+    from dataclasses import replace
+
+    community = b.meta.scope.community
+    frame = b.compounds if community else b.scorecard
+    if len(frame) <= MAX_BARS:
+        return b, None
+    by = "participants_per_100_households" if community else "score"
+    ranked = frame.sort_values(by, ascending=False, na_position="last")
+    keep = ranked.iloc[list(range(MAX_BARS // 2)) + list(range(len(ranked) - MAX_BARS // 2, len(ranked)))]
+    return (replace(b, compounds=keep) if community else replace(b, scorecard=keep)), len(frame)
 
 
 def _legend_rows(b: Briefing, key: str, lang: str, width: float, size: float) -> int:

@@ -572,6 +572,7 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.file_product": ("季度简报", "Quarterly_briefing"),
     "briefing.file_demo": ("演示数据", "demo"),
     "briefing.file_long": ("长图", "long"),
+    "briefing.long_top_bottom": ("（最高、最低各 {n} 个，共 {total} 个）", " (highest and lowest {n} of {total})"),
     "briefing.demo_note": (
         "本简报基于演示数据生成，数字不代表真实情况。",
         "This briefing was generated from demo data; the figures are not real.",

@@ -193,3 +193,20 @@ def test_a_community_viewers_long_image_names_no_other_community(con):
         assert "南湾社区" in blob
         for other in ("枫林社区", "凤亭社区", "兴城社区", "车城社区", "新城社区"):
             assert other not in blob, other
+
+
+def test_a_large_street_shows_its_highest_and_lowest_fifteen(briefings):
+    """200 communities must not make a 15,000-px chart: the scope chart keeps the 15 highest and 15 lowest."""
+    import pandas as pd
+
+    b = briefings["street"]
+    base = b.scorecard.iloc[[0]]
+    rows = pd.concat([base.assign(community=f"社区{i:03d}", score=i / 100) for i in range(200)], ignore_index=True)
+    big = dataclasses.replace(b, scorecard=rows)
+    fig = longimage.figure(big, "zh")
+    bars = [tr for tr in fig.data if tr.type == "bar" and tr.orientation == "h"]
+    assert len(bars) == 1 and len(bars[0].y) == 30
+    names = set(bars[0].y)
+    assert {"社区199", "社区185", "社区014", "社区000"} <= names and not {"社区184", "社区015"} & names
+    assert any("（最高、最低各 15 个，共 200 个）" in a.text for a in fig.layout.annotations)
+    assert longimage.height(big) < longimage.height(b) + 30 * 74
