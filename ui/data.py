@@ -212,3 +212,17 @@ def _briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ..
 def briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
     """The briefing's 1920×1080 canvas as PNG (needs Chromium: `briefing.render.available()`), cached."""
     return _briefing_canvas(quarter, community, allowed, lang, source(), version(), targets_version())
+
+
+@st.cache_data(max_entries=32, ttl=6 * 3600, show_spinner=False)
+def _briefing_long(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str, path: str,
+                   version: str, targets_token: str):
+    from briefing import exports
+
+    b = _briefing(quarter, community, allowed, path, version, targets_token)
+    return exports.export_bytes(b, ["longpng"], lang)["longpng"]
+
+
+def briefing_long(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
+    """The briefing's 长图 (1080 px wide, for phones; needs Chromium) as PNG, cached (the page's preview)."""
+    return _briefing_long(quarter, community, allowed, lang, source(), version(), targets_version())
