@@ -68,6 +68,7 @@ ACTIONS: dict[str, str] = {
     "mapping_saved": "保存映射方案",
     "download": "下载",
     "export": "导出",
+    "send": "发送简报",
 }
 # Keys a `record` detail may never carry (checked recursively, case-insensitively): containing one of these …
 FORBIDDEN_DETAIL_KEYS = ("password", "passwd", "token", "secret")

@@ -238,12 +238,23 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "header.targets_error": ("目标值文件有误，请修改后刷新：", "The targets file has errors; fix it and reload:"),
     # ------------------------------------------------------------------ missing warehouse
-    "missing.body": (
-        "未找到数据仓库文件 `{path}`。请先在项目目录运行 `make run`，或运行 `python -m etl demo` 生成演示数据"
-        "（真实台账用 `python -m etl load 台账文件…` 导入），然后刷新本页。",
-        "The warehouse file `{path}` was not found. Run `make run` in the project folder, or "
+    "missing.warehouse": (
+        "还没有数据仓库。请管理员在项目目录运行 `make run`，或运行 `python -m etl demo` 生成演示数据"
+        "（真实台账用 `python -m etl load 台账文件…` 导入），然后刷新本页。文件位置见服务器日志。",
+        "There is no warehouse yet. An administrator runs `make run` in the project folder, or "
         "`python -m etl demo` to build the demo warehouse (real ledgers: `python -m etl load FILES…`), "
-        "then reload this page.",
+        "then reloads this page. The server's log says where it looked.",
+    ),
+    "missing.lake": (
+        "所选查询引擎读取 Parquet 数据湖，但没有找到已发布的数据湖。请管理员设置 GOV_LAKE，"
+        "并运行 `python -m etl lake --out 目录` 发布，然后刷新本页。详情见服务器日志。",
+        "The chosen engine reads a Parquet lake, but no published lake was found. An administrator sets GOV_LAKE "
+        "and runs `python -m etl lake --out DIR`, then reloads this page. The server's log has the details.",
+    ),
+    "missing.engine": (
+        "服务器设置的查询引擎 GOV_ENGINE 无效（可选 duckdb、duckdb-lake、spark）。请管理员改正后重启。",
+        "The server's query engine setting GOV_ENGINE is not valid (one of duckdb, duckdb-lake, spark). "
+        "An administrator corrects it and restarts.",
     ),
     # ------------------------------------------------------------------ empty states
     "empty.scope": ("该范围内暂无数据", "No data in this scope"),
@@ -623,6 +634,8 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.demo": ("演示数据", "DEMO DATA"),
     "briefing.file_product": ("季度简报", "Quarterly_briefing"),
     "briefing.file_demo": ("演示数据", "demo"),
+    "briefing.file_long": ("长图", "long"),
+    "briefing.long_top_bottom": ("（最高、最低各 {n} 个，共 {total} 个）", " (highest and lowest {n} of {total})"),
     "briefing.demo_note": (
         "本简报基于演示数据生成，数字不代表真实情况。",
         "This briefing was generated from demo data; the figures are not real.",
@@ -723,6 +736,12 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.page.pdf": ("PDF（A4 横版）", "PDF (A4 landscape)"),
     "briefing.page.pptx": ("演示文稿 PPTX", "Slides PPTX"),
     "briefing.page.xlsx": ("数据 Excel", "Data Excel"),
+    "briefing.page.longpng": ("长图（手机）", "Long image (phone)"),
+    "briefing.page.long_preview": ("预览手机长图", "Preview the long image for phones"),
+    "briefing.page.long_preview_help": (
+        "按手机屏幕宽度显示；下载的长图宽 1080 像素，可直接发到企业微信或钉钉群。",
+        "Shown at a phone's width; the downloaded image is 1080 px wide, ready for a WeCom or DingTalk group.",
+    ),
     "briefing.page.no_browser": (
         "本机未找到 Chromium，无法生成 PNG/PDF；PPTX（含可编辑图表）和 Excel 照常导出。",
         "No Chromium on this server: PNG/PDF are unavailable; PPTX (with editable charts) and Excel still work.",
@@ -750,6 +769,32 @@ BRIEFING_LABELS: dict[str, tuple[str, str]] = {
     "briefing.page.what_compounds": ("小区", "compound"),
     "briefing.page.what_pillars": ("板块", "pillar"),
     "briefing.page.no_data": ("仓库中还没有可用于简报的数据。", "The warehouse has no data for a briefing yet."),
+    # ------------------------------------------------------------------ delivery to work-chat robots
+    "delivery.warnings": ("预警 {n} 条（红色 {red} · 黄色 {yellow}）", "{n} warnings ({red} red · {yellow} yellow)"),
+    "delivery.image": ("长图", "long image"),
+    "delivery.text": ("文字摘要", "text summary"),
+    "delivery.nothing": ("无", "nothing"),
+    "delivery.line_ok": ("{robot}：已发送 {sent}", "{robot}: sent {sent}"),
+    "delivery.line_failed": ("{robot}：已发送 {sent}；{failed}发送失败：{error}",
+                             "{robot}: sent {sent}; the {failed} failed: {error}"),
+    "delivery.all_ok": ("已发送到全部 {n} 个机器人。", "Sent to all {n} robots."),
+    "delivery.some_failed": ("有机器人发送失败（见上），其余已发送；不会自动重发。",
+                             "A robot failed (see above); the others were served. Nothing is resent automatically."),
+    "delivery.page.title": ("发送到工作群", "Send to the work-chat groups"),
+    "delivery.page.intro": (
+        "把本页所选季度和范围的手机长图及文字摘要发送到以下群机器人（仅管理员可见，每次发送记入审计日志）：",
+        "Posts this quarter's and scope's long image and text summary to these group robots (administrators "
+        "only; every send is in the audit log):",
+    ),
+    "delivery.page.no_config": (
+        "尚未配置群机器人：在服务器上建立 {path}（或设置 GOV_DELIVERY=配置文件路径），写法见 docs/deployment.md 的“发送到工作群”。",
+        "No group robots configured: create {path} on the server (or set GOV_DELIVERY=path), see "
+        "“Delivery to work-chat groups” in docs/deployment.md.",
+    ),
+    "delivery.page.confirm": ("我已核对本简报，确认发送", "I have checked this briefing: send it"),
+    "delivery.page.button": ("发送到工作群", "Send to the groups"),
+    "delivery.page.refused": ("只有管理员可以发送简报。", "Only administrators can send the briefing."),
+    "delivery.page.not_ready": ("无法发送：{error}", "Cannot send: {error}"),
     "briefing.page.lagging": (
         "{quarter}的台账尚未导入完整，已显示数据最近的完整季度：{shown}。",
         "The ledgers do not cover {quarter} yet: showing the latest complete quarter, {shown}.",
