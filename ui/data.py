@@ -34,7 +34,6 @@ import engines
 from etl.warehouse import Readers, data_version, default_db_path
 from kpi.targets import default_targets_path, load_targets
 
-
 _LOG = logging.getLogger(__name__)
 
 
