@@ -375,7 +375,10 @@ def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
         )
     if kind.name in ("volunteer_hours", "redemptions"):
         rules.append(
-            Rule("volunteer_id", "volunteer_id IS NOT NULL AND volunteer_id NOT IN (SELECT volunteer_id FROM volunteers)",
+            # a correlated NOT EXISTS, not NOT IN: the file's few ids are the join's build side, and the roster is
+            # scanned only where its zone maps hold them (NOT IN hashed the whole roster: 124,000 ids at district scale)
+            Rule("volunteer_id", "volunteer_id IS NOT NULL AND NOT EXISTS "
+                                 "(SELECT 1 FROM volunteers v WHERE v.volunteer_id = s.volunteer_id)",
                  "志愿者编号不在志愿者名册中 / unknown volunteer")
         )
     keys = _key_fields(kind)
@@ -521,9 +524,18 @@ def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
     # the rows replaced keep their previous values in the table's history (etl.history: withdrawal)
     if len(keys) == 1:
         k = keys[0]
-        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
-            history.keep_replaced(con, table, f"t.{k} IN (SELECT {k} FROM {source})", params, batch_id)
-            con.execute(f"DELETE FROM {table} WHERE {k} IN (SELECT {k} FROM {source})", params)
+        match = f"{k} IN (SELECT {k} FROM {source})"
+        if kind.name in ("volunteer_hours", "redemptions"):
+            # the content key hashes the date: a row with the same key has the same date, so the lookup is
+            # bounded by the batch's dates (literal bounds: DuckDB skips other row groups, and compares the key
+            # strings of the rows within the bounds only — a one-row lookup in 1.4 M redemptions 113 → 7 ms)
+            lo, hi, undated = con.execute("SELECT min(date), max(date), bool_or(date IS NULL) FROM ins").fetchone()
+            bounds = (f"date BETWEEN {summaries.date_literal(lo)} AND {summaries.date_literal(hi)}"
+                      if lo is not None else "FALSE")
+            match = f"({bounds} OR date IS NULL) AND {match}" if undated else f"{bounds} AND {match}"
+        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {match} LIMIT 1)", params).fetchone()[0]:
+            history.keep_replaced(con, table, match.replace(f"{k} IN", f"t.{k} IN"), params, batch_id)
+            con.execute(f"DELETE FROM {table} WHERE {match}", params)
     else:
         on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
         history.keep_replaced(con, table, f"EXISTS (SELECT 1 FROM {source} i WHERE {on})", params, batch_id)
