@@ -587,6 +587,8 @@ def _finish(session: _Session, replay: Callable[[duckdb.DuckDBPyConnection], Non
     def run() -> None:
         try:
             context.run(sync)
+        except BaseException:  # noqa: S110 - whatever stopped it, the slot stays dirty: the next write copies it
+            pass
         finally:
             with _PENDING_LOCK:
                 if _PENDING.get(key) is threading.current_thread():
