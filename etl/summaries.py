@@ -40,6 +40,11 @@ Maintenance: `refresh(con, batch_ids)` is called by the loader (etl/loader.py `_
   volunteer's hours and redemptions, under each version's community (the old one loses them, the new one
   gains them).
 
+Keys only redemption rows touched change summary_community_month's `redeemed` and nothing else; the summaries
+over hours are refreshed for the keys whose hour rows can have changed, all from one table, `_summary_hours`:
+the touched communities' hour rows (joined to the roster) within the touched months' quarters, read once through
+literal date bounds DuckDB prunes on. A summary added here should read it too rather than scan volunteer_hours.
+
 A withdrawal passes both its own id and the id of the load it takes back or puts back, so every version of
 every row that load touched is covered. Reference tables (communities, compounds) do not enter the
 summaries: the household denominators are read from the register at query time.

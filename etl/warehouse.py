@@ -18,7 +18,12 @@ is a symbolic link to the live slot. A write, under the one write lock `<warehou
    waits (a bounded time, `SYNC_WAIT`) for readers still on the old slot to close it; the result is checked
    (meta, load_batches and every table's row count equal the new live slot's) before the slot is recorded
    clean. If this step cannot finish it stays dirty and the next write pays step 1's copy: correctness never
-   depends on it.
+   depends on it. By default (`GOV_REPLAY=background`) this step runs on a thread of its own that is handed
+   the write lock: the write returns once published — an upload waits for one application, not two — and
+   the next write (in any process) waits for the lock, so it always finds the old slot either current or
+   dirty, never half-replayed and marked clean. The thread is not a daemon: a process that ends (the CLI)
+   finishes it first; killed, the slot stays dirty. `settle(path)` waits for it (tests, benches);
+   `GOV_REPLAY=sync` runs it before the write returns, as before.
 
 Why not something simpler: writing the live file in place is impossible while other processes read it (DuckDB
 lets one process write a file only when no other process has it open), and copying it whole before every write
@@ -26,7 +31,7 @@ lets one process write a file only when no other process has it open), and copyi
 slot to the other would need a second implementation of what every operation changes; replaying the
 operation itself reuses the one implementation (and whatever it maintains, summaries included).
 
-So a load reads and writes what it loads, twice, never the whole warehouse (see docs/architecture.md for
+So a load reads and writes what it loads, twice (once before it returns), never the whole warehouse (see docs/architecture.md for
 the disk cost: two copies at rest). A crash or a kill at any moment leaves the link pointing at a complete,
 checkpointed slot (the previous version, or the new one once it was published); a reader opens the slot the
 link names (`connect` resolves it) and never sees a slot being written, because a write only ever opens the
