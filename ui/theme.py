@@ -29,6 +29,7 @@ PAGE = f"""<style>
   .st-key-{CARDS_KEY} [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
   .st-key-{CARDS_KEY} [data-testid="stMetricDelta"] p {{ white-space: normal; }}
   .js-plotly-plot .modebar-container {{ display: none !important; }}
+  h1 {{ font-size: 2rem !important; }}
 }}
 </style>"""
 
@@ -53,8 +54,36 @@ PRESENTATION = """<style>
 </style>"""
 
 
+# The phone's helpers, installed once per browser page:
+# - a swipe that starts on a chart scrolls the page. plotly.js cancels the touch (for its zoom or pan drag;
+#   Streamlit sets pan on every clickable chart), so on a phone, where charts fill the width, the page could
+#   hardly be scrolled. The touch is kept from plotly's drag layer; a tap still reaches the chart as a click
+#   through the browser's compatibility mouse events (drill-down by tap); a mouse is not affected.
+# - the sign-in's account name gets no automatic capital, correction or spell check from the on-screen
+#   keyboard, and the keyboard's action key says "next" / "go" (Streamlit's text_input has no such options).
+PHONE_SCRIPT = """<script>(function () {
+  if (window.__govPhone) { return; }
+  window.__govPhone = true;
+  document.addEventListener("touchstart", function (e) {
+    var t = e.target;
+    if (t && t.closest && t.closest(".js-plotly-plot .draglayer")) { e.stopPropagation(); }
+  }, { capture: true, passive: true });
+  function keyboard() {
+    document.querySelectorAll('input[autocomplete="username"]:not([autocapitalize])').forEach(function (i) {
+      i.setAttribute("autocapitalize", "none"); i.setAttribute("autocorrect", "off");
+      i.setAttribute("spellcheck", "false"); i.setAttribute("enterkeyhint", "next");
+    });
+    document.querySelectorAll('input[autocomplete="current-password"]:not([enterkeyhint])').forEach(function (i) {
+      i.setAttribute("enterkeyhint", "go");
+    });
+  }
+  keyboard();
+  new MutationObserver(keyboard).observe(document.body, { childList: true, subtree: true });
+})();</script>"""
+
+
 def page() -> None:
-    st.html(PAGE)
+    st.html(PAGE + PHONE_SCRIPT, unsafe_allow_javascript=True)
 
 
 def presentation() -> None:
