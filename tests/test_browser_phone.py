@@ -5,7 +5,8 @@ The pages are the app's own list (`ui.shell`: PAGES, LOADER_PAGES, ADMIN_PAGES â
 administrator's navigation shows), so a page added there is covered without touching this file. On every
 page: no horizontal scrolling of the page (`document.scrollingElement` and Streamlit's scrolling main area
 no wider than the viewport), no exception box, no traceback text, the sidebar collapsed at first, chart axis
-tick labels at least 11 px (read from plotly's SVG), KPI cards two to a row. Once per size the collapsed
+tick labels at least 11 px (read from plotly's SVG), KPI cards two to a row, tables within the screen (a
+wide one scrolls inside itself). Once per size the collapsed
 sidebar is opened with its toggle and the filters are reachable. The sign-in screen is used as a leader on a
 phone, and a 1280 px desktop keeps the sidebar open.
 
@@ -43,7 +44,13 @@ MEASURE = """() => {
     .map(e => [e.textContent, parseFloat(getComputedStyle(e).fontSize)]);
   const cards = [...document.querySelectorAll('.st-key-kpi_cards [data-testid="stMetric"]')]
     .map(e => Math.round(e.getBoundingClientRect().top));
+  const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(e => {
+    const box = e.getBoundingClientRect();
+    const scroller = e.querySelector('.dvn-scroller');
+    return [Math.round(box.right), scroller ? scroller.scrollWidth > scroller.clientWidth : false];
+  });
   return {
+    tables: tables,
     viewport: window.innerWidth,
     doc: document.scrollingElement.scrollWidth,
     main: main ? main.scrollWidth : 0,
@@ -133,6 +140,9 @@ def problems_of(name: str, m: dict, width: int) -> list[str]:
     small = [(text, px) for text, px in m["ticks"] if px < MIN_TICK_PX]
     if small:
         out.append(f"{name}: axis labels below {MIN_TICK_PX} px: {small[:5]}")
+    outside = [right for right, _ in m["tables"] if right > width + 1]
+    if outside:
+        out.append(f"{name}: a table reaches past the screen's edge ({outside})")
     rows = m["cardRows"]
     if len(rows) >= 2 and max(rows.count(top) for top in set(rows)) < 2:
         out.append(f"{name}: KPI cards one to a row (tops {rows[:4]})")
@@ -169,6 +179,8 @@ def test_every_page_on_a_phone(browser, server, shots, size):
             if n == 0:
                 assert m["charts"] >= 1 and m["ticks"], "the overview draws its chart"
                 assert len(m["cardRows"]) == 8 and len(set(m["cardRows"])) == 4, m["cardRows"]  # 8 cards, 4 rows
+                # the scorecard is wider than the phone: it scrolls inside itself, the page does not
+                assert m["tables"] and any(inside for _, inside in m["tables"]), m["tables"]
                 # the filters are reachable: the toggle opens the sidebar over the page, and closes it again
                 page.locator(EXPAND).click()
                 period = page.locator(f'{SIDEBAR} [data-testid="stSelectbox"]').first
