@@ -242,6 +242,8 @@ def palette(names: Sequence) -> dict:
 SUBTITLE_LIMIT = 160
 SUBTITLE_LINE = 25  # width of a subtitle line in CJK characters (an ASCII one counts 0.55): what a 360 px phone shows
 SUBTITLE_LINE_PX = 16
+TITLE_LINE = 20  # the same for a title (15 px text)
+TITLE_LINE_PX = 20
 SEPARATOR = " · "  # between the parts of the scope in words (ui.components.scope_words)
 
 
@@ -277,10 +279,12 @@ def subtitle_lines(text: str, width: float = SUBTITLE_LINE) -> list[str]:
 
 def with_title(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
     """Set a chart's title and (smaller, grey) subtitle — the scope and period in words (data: escaped, cut at
-    `SUBTITLE_LIMIT` characters, and broken into lines that fit a phone, the top margin growing with them)."""
-    t_ = dict(text=escape.chart(title, limit=None), x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
-              pad=dict(l=12, t=10))
-    top = TITLE_MARGIN_TOP
+    `SUBTITLE_LIMIT` characters); both broken into lines that fit a phone, the top margin growing with them."""
+    heading = subtitle_lines(title, TITLE_LINE)
+    t_ = dict(text="<br>".join(escape.chart(line, limit=None) for line in heading), x=0, xanchor="left",
+              xref="container", y=1, yanchor="top", yref="container",
+              pad=dict(l=12, t=10 + 8 * (len(heading) - 1)))  # plotly places a wrapped title a little high
+    top = TITLE_MARGIN_TOP + TITLE_LINE_PX * (len(heading) - 1)
     if subtitle:
         lines = subtitle_lines(escape.cut(subtitle, SUBTITLE_LIMIT))
         t_["subtitle"] = dict(text="<br>".join(escape.chart(line, limit=None) for line in lines),

@@ -40,3 +40,12 @@ def test_heat_map_ticks_in_two_lines_values_in_cells_and_no_colour_bar():
     assert cells.hovertext[0] == "甲社区 · 2025年Q4<br>覆盖率: 81.0%"  # one line per fact in the hover
     months = pd.DataFrame({"month": pd.to_datetime(["2026-07-01", "2026-08-01"]), "c": ["A", "A"], "v": [1.0, 2.0]})
     assert list(charts.render_heatmap(months, "month", "c", "v", lang="en").data[0].x) == ["Jul<br>2026", "Aug<br>2026"]
+
+
+def test_a_long_title_wraps_at_a_space_and_pushes_the_plot_down():
+    fig = charts.with_title(charts.empty_figure("en"), "Closure, on-time and satisfaction rates by month",
+                            "Dunyang Street · Q3 2026")
+    assert fig.layout.title.text == "Closure, on-time and satisfaction<br>rates by month"
+    assert fig.layout.margin.t == 124  # 104 + one more title line
+    short = charts.with_title(charts.empty_figure("zh"), "入户走访覆盖率（社区×季度，目标100%）")
+    assert "<br>" not in short.layout.title.text and short.layout.margin.t == 104
