@@ -91,8 +91,9 @@ def test_heatmap_rows_and_scope_subtitle_are_text():
     text = _texts(fig)
     assert "<a href" not in text and "<span style=font-size:60px>" not in text and LONG not in text
     assert list(fig.data[0].y) == ["&lt;a href=http://evil&gt;c&lt;/a&gt;", "![c](http://h/c.png)"]
-    assert fig.layout.title.subtitle.text.startswith("沌阳街道 · &lt;span style=font-size:60px&gt;BIG&lt;/span&gt; · ")
-    assert fig.layout.title.subtitle.text.endswith("…")
+    lines = fig.layout.title.subtitle.text.split("<br>")  # the subtitle's lines (present.charts.subtitle_lines)
+    assert lines[:2] == ["沌阳街道", "&lt;span style=font-size:60px&gt;BIG&lt;/span&gt;"]
+    assert lines[-1].endswith("…") and all("<" not in line for line in lines)
 
 
 def test_monthly_lines_per_community_are_text():

@@ -145,7 +145,7 @@ def run() -> None:
     _RUN.active = True
     try:
         st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide",
-                           initial_sidebar_state="expanded")
+                           initial_sidebar_state="auto")
         problem = source_problem()
         if problem is not None:
             _nothing_to_read(problem)
