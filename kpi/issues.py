@@ -30,9 +30,10 @@ RATIOS = {"closure_rate": ("opened_closed", "opened_counted"), "on_time_rate": (
 STATISTICS = ("resolution_days_median", "resolution_days_p90")
 
 
-def case_aggregates(q: Sql) -> dict[str, str]:
-    """name → aggregate SQL over `x` (`case_periods`): the counts, the parts of RATIOS and the STATISTICS."""
-    return {
+def case_aggregates(q: Sql, names=None) -> dict[str, str]:
+    """name → aggregate SQL over `x` (`case_periods`): the counts, the parts of RATIOS and the STATISTICS (only
+    `names`, when given: a parameter is bound only when its aggregate is used)."""
+    aggs = {
         "cases_opened": "count(*) FILTER (WHERE opened_in)",
         "cases_closed": "count(*) FILTER (WHERE closed_in)",
         "opened_counted": "count(*) FILTER (WHERE opened_in AND counted)",
@@ -43,8 +44,10 @@ def case_aggregates(q: Sql) -> dict[str, str]:
         "overdue_backlog": "count(*) FILTER (WHERE open_at_end AND date_diff('day', opened_on, p_end) > sla_days)",
         "on_time": "count(*) FILTER (WHERE closed_in AND days <= sla_days)",
         "rated": "count(*) FILTER (WHERE closed_in AND satisfaction IS NOT NULL)",
-        "satisfied": f"count(*) FILTER (WHERE closed_in AND satisfaction >= {q.p('satisfied_min', SATISFIED_MIN)})",
+        "satisfied": lambda: f"count(*) FILTER (WHERE closed_in AND satisfaction >= "
+                             f"{q.p('satisfied_min', SATISFIED_MIN)})",
     }
+    return {n: (a() if callable(a) else a) for n, a in aggs.items() if names is None or n in names}
 
 
 def case_periods(q: Sql, periods, targets: Targets, where: str) -> str:
