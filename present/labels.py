@@ -732,6 +732,8 @@ EXPLORE_LABELS: dict[str, tuple[str, str]] = {
     "ex.measure.count.volunteers": ("注册志愿者人数（期末）", "Registered volunteers (at the period's end)"),
     "ex.measure.sum": ("{column}合计", "Sum of {column}"),
     "ex.answer": ("结果", "Answer"),
+    "ex.any": ("全部", "Any"),
+    "ex.chart_title": ("{measure} · 按{groups}", "{measure} by {groups}"),
     "ex.answer.table": ("结果表", "Answer table"),
     "ex.download": ("下载结果", "Download answer"),
     "ex.file": ("数据查询结果", "explorer-answer"),
