@@ -31,8 +31,9 @@ from typing import Literal
 
 import pandas as pd
 
+from etl.contract import CASE_KINDS, PILLARS
 from kpi import calendar, issues
-from kpi._sql import Sql, community_scope, fact_scope, periods_cte, pillar_excluded
+from kpi._sql import Sql, allowed_scope, community_scope, fact_scope, periods_cte, pillar_excluded
 from kpi.catalogue import CATALOGUE, PILLAR_OF_CASE_KIND, VOLUNTEER_PILLAR
 from kpi.filters import Filters
 from kpi.targets import Targets
@@ -218,25 +219,39 @@ def measure_kind(measure: str) -> str:
 
 # ---------------------------------------------------------------------- SQL
 
+def _name(column: str) -> str:
+    """An optional name column as the KPIs read it: trimmed, blank = NULL."""
+    return f"nullif(trim({column}), '')"
+
+
 def _base(q: Sql, led: Ledger, f: Filters) -> str:
     """`r`: the ledger's rows within the scope (no period yet), with the explorer's column names."""
     if led.table == "activities":
-        return f"SELECT a.* FROM activities a WHERE {fact_scope(q, f, 'a', pillar=True)}"
+        cols = ", ".join(_name(f"a.{c}") + f" AS {c}" if c in ("compound", "partner") else f"a.{c}"
+                         for c in ROW_COLUMNS["activities"])
+        return f"SELECT {cols} FROM activities a WHERE {fact_scope(q, f, 'a', pillar=True)}"
     if led.table == "cases":
         pillar = "TRUE"
         if f.pillars:
             kinds = sorted(k for k, p in PILLAR_OF_CASE_KIND.items() if p in f.pillars)
             pillar = f"list_contains({q.p('pillar_kinds', kinds)}::VARCHAR[], c.kind)"
-        return f"SELECT c.* FROM cases c WHERE {fact_scope(q, f, 'c')} AND {pillar}"
-    vol = "TRUE" if not f.pillars or VOLUNTEER_PILLAR in f.pillars else "FALSE"
-    scope = f"{community_scope(q, f, 'v.community')} AND {vol}"
+        cols = ", ".join(_name(f"c.{c}") + f" AS {c}" if c in ("compound", "source", "outcome") else f"c.{c}"
+                         for c in ROW_COLUMNS["cases"])
+        return f"SELECT {cols} FROM cases c WHERE {fact_scope(q, f, 'c')} AND {pillar}"
+    scope = f"{community_scope(q, f, 'v.community')} AND {_volunteer_pillar(f)}"
     if led.table == "volunteer_hours":
-        return (f"SELECT h.row_key, h.date, h.hours, h.points, h.service, h.service AS service_text, v.community, "
-                f"v.team FROM volunteer_hours h JOIN volunteers v USING (volunteer_id) WHERE {scope}")
+        return (f"SELECT h.row_key, h.date, h.hours, h.points, {_name('h.service')} AS service, "
+                f"h.service AS service_text, v.community, {_name('v.team')} AS team "
+                f"FROM volunteer_hours h JOIN volunteers v USING (volunteer_id) WHERE {scope}")
     if led.table == "redemptions":
-        return (f"SELECT d.row_key, d.date, d.points, d.item, d.item AS item_text, v.community, v.team "
-                f"FROM redemptions d JOIN volunteers v USING (volunteer_id) WHERE {scope}")
-    return f"SELECT v.joined_on, v.community, v.team FROM volunteers v WHERE {scope}"
+        return (f"SELECT d.row_key, d.date, d.points, {_name('d.item')} AS item, d.item AS item_text, v.community, "
+                f"{_name('v.team')} AS team FROM redemptions d JOIN volunteers v USING (volunteer_id) WHERE {scope}")
+    return f"SELECT v.joined_on, v.community, {_name('v.team')} AS team FROM volunteers v WHERE {scope}"
+
+
+def _volunteer_pillar(f: Filters) -> str:
+    """The volunteer ledgers belong to 志愿服务: nothing when other pillars are chosen."""
+    return "TRUE" if not f.pillars or VOLUNTEER_PILLAR in f.pillars else "FALSE"
 
 
 def _predicates(q: Sql, question: Question, alias: str) -> list[str]:
@@ -252,7 +267,7 @@ def _predicates(q: Sql, question: Question, alias: str) -> list[str]:
     texts = question.ledger.text_columns
     for n, word in enumerate(question.keywords):
         kw = q.p(f"x_kw{n}", word.strip().lower())
-        out.append("(" + " OR ".join(f"strpos(lower(coalesce({alias}.{c}, '')), {kw}) > 0" for c in texts) + ")")
+        out.append("coalesce(" + " OR ".join(f"strpos(lower({alias}.{c}), {kw}) > 0" for c in texts) + ", FALSE)")
     return out
 
 
@@ -322,6 +337,8 @@ def answer(con, question: Question, filters: Filters, *, targets: Targets | None
         if question.kpi in issues.RATIOS:
             df = issues.finish_ratios(df)
         df["value"] = df[question.kpi].astype("float64")
+    elif _from_summary(question, filters):
+        df = _summary_answer(con, question, filters, periods)
     else:
         value = "count(*)" if question.measure == "count" else f"sum(r.{question.measure.split(':', 1)[1]})"
         if question.time_group:
@@ -335,6 +352,38 @@ def answer(con, question: Question, filters: Filters, *, targets: Targets | None
         df = q.run_on(con, sql)
         df["value"] = df["value"].astype("float64")
     return _finish(df, question, labels, dims)
+
+
+_SUMMARY_DIMENSIONS = frozenset(TIME_DIMENSIONS + ("community", "team", "service"))
+
+
+def _from_summary(question: Question, f: Filters) -> bool:
+    """Whether the hours question can be read from summary_team_span (etl/summaries.py: per community × month ×
+    team × service, records, hours, points — exact sums of the hours rows): whole-month periods, no keywords or
+    ranges, filters and groups on community, team and service only, a count or a sum of hours or points."""
+    return (question.table == "volunteer_hours" and calendar.whole_months(f.start, f.end) > 0
+            and not question.keywords and not question.ranges
+            and question.measure in ("count", "sum:hours", "sum:points")
+            and all(c in _SUMMARY_DIMENSIONS for c, _ in question.choices)
+            and set(question.group) <= _SUMMARY_DIMENSIONS)
+
+
+def _summary_answer(con, question: Question, f: Filters, periods) -> pd.DataFrame:
+    q = Sql()
+    dims = _dims(question)
+    by_service = "service" in dims or any(c == "service" for c, _ in question.choices)
+    value = {"count": "sum(s.records)", "sum:hours": "sum(s.hours)", "sum:points": "sum(s.points)"}[question.measure]
+    sql = f"""
+        WITH {periods_cte(q, periods)}
+        SELECT period{"".join(f", s.{d} AS {d}" for d in dims)}, {value} AS value
+        FROM periods p JOIN summary_team_span s ON s.start BETWEEN p.p_start AND p.p_end
+        WHERE s.grain = {q.p("grain", "month")} AND s.all_services = {q.p("all_services", not by_service)}
+          AND {community_scope(q, f, "s.community")} AND {_volunteer_pillar(f)}
+          AND {" AND ".join(_predicates(q, question, "s")) or "TRUE"}
+        GROUP BY ALL"""
+    df = q.run_on(con, sql)
+    df["value"] = df["value"].astype("float64")
+    return df
 
 
 def _finish(df: pd.DataFrame, question: Question, labels: list[str], dims: list[str]) -> pd.DataFrame:
@@ -388,15 +437,45 @@ def rows(con, question: Question, filters: Filters, *, page: int = 0, page_size:
     return Rows(df, total)
 
 
-def options(con, table: str, column: str, filters: Filters) -> list[str]:
-    """The values a choice column holds within the viewer's scope (for the filter's multi-select), sorted."""
+def options(con, table: str, allowed: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+    """The values each choice column of a ledger holds within the viewer's scope `allowed` (None = every
+    community), sorted, blanks left out: what the filter multi-selects offer and what a link's values are checked
+    against. Communities and compounds come from their registers, teams from the roster, pillars and case kinds
+    from the contract, the hours' services from summary_team_span, other columns from the ledger itself."""
     led = LEDGERS.get(table)
     if led is None:
         raise QuestionError("table_unknown", table)
-    if led.column(column).kind != "choice":
-        raise QuestionError("filter_invalid", column)
     q = Sql()
-    unscoped = Filters(filters.start, filters.end, allowed=filters.allowed)  # every value the viewer may see
-    sql = (f"SELECT DISTINCT r.{column} AS v FROM ({_base(q, led, unscoped)}) r "
-           f"WHERE r.{column} IS NOT NULL ORDER BY v")
-    return [str(v) for v in q.run_on(con, sql)["v"]]
+    f = Filters(calendar.DATE_MIN, calendar.DATE_MIN, allowed=allowed)
+    sources = {  # each the distinct raw values (trimmed after DISTINCT: far cheaper than trimming every row)
+        "community": f"SELECT DISTINCT name AS v FROM communities WHERE {allowed_scope(q, f, 'name')}",
+        "compound": f"SELECT DISTINCT name AS v FROM compounds WHERE {allowed_scope(q, f, 'community')}",
+        "team": f"SELECT DISTINCT team AS v FROM volunteers WHERE {allowed_scope(q, f, 'community')}",
+    }
+    if table == "volunteer_hours":
+        sources["service"] = (f"SELECT DISTINCT service AS v FROM summary_team_span WHERE NOT all_services "
+                              f"AND {allowed_scope(q, f, 'community')}")
+    constants = {"pillar": PILLARS, "kind": CASE_KINDS}
+    parts = []
+    for c in led.columns:
+        if c.kind != "choice" or c.name in constants:
+            continue
+        body = sources.get(c.name)
+        if body is None:
+            if table in ("activities", "cases"):
+                body = f"SELECT DISTINCT {c.name} AS v FROM {table} WHERE {allowed_scope(q, f, 'community')}"
+            else:  # redemptions' items, through their volunteer's community
+                join = "" if allowed is None else " JOIN volunteers v USING (volunteer_id)"
+                scope = "TRUE" if allowed is None else allowed_scope(q, f, "v.community")
+                body = f"SELECT DISTINCT d.{c.name} AS v FROM {table} d{join} WHERE {scope}"
+        parts.append(f"SELECT {q.p(f'col{len(parts)}', c.name)} AS col, {_name('v')} AS v FROM ({body}) x")
+    out: dict[str, list[str]] = {c.name: [] for c in led.columns if c.kind == "choice"}
+    for name, values in constants.items():
+        if name in out:
+            out[name] = list(values)
+    if parts:
+        df = q.run_on(con, " UNION ALL ".join(parts))
+        df = df[df["v"].notna()].drop_duplicates()
+        for col, v in sorted(zip(df["col"], df["v"], strict=True)):
+            out[col].append(str(v))
+    return out

@@ -17,7 +17,7 @@ scope = ui.scope_words(view, ui.choices())
 
 
 def options(table: str, column: str) -> list[str]:
-    return ui.query(explore.options, table, column, f)
+    return ui.query(explore.options, table, view.allowed)[column]
 
 
 explorer.adopt_url(options)

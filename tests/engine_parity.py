@@ -65,7 +65,7 @@ def _variants(f: Filters) -> dict[str, list[tuple[tuple, dict]]]:
         "kpi.submissions.load_history": [((), {"allowed": allowed, "limit": 200})],
         "kpi.explore.answer": [((q, f), {"targets": TARGETS}) for q in EXPLORE_QUESTIONS],
         "kpi.explore.rows": [((Question("activities", keywords=("议事",)), f), {"page": 1, "page_size": 20})],
-        "kpi.explore.options": [(("cases", "source", f), {})],
+        "kpi.explore.options": [((t,), {"allowed": allowed}) for t in ("cases", "volunteer_hours", "redemptions")],
     }
 
 

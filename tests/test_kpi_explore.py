@@ -184,7 +184,8 @@ def test_literal_small_warehouse():
     r = E.rows(w.con, Question("activities"), f, page=0, page_size=2)
     assert r.total == 3 and r.frame["date"].tolist() == [date(2024, 3, 2), date(2024, 1, 20)]
     assert E.rows(w.con, Question("activities"), f, page=1, page_size=2).frame["title"].tolist() == ["广场舞 比赛"]
-    assert E.options(w.con, "activities", "partner", f) == ["P1"]
+    assert E.options(w.con, "activities")["partner"] == ["P1"]
+    assert E.options(w.con, "activities")["community"] == ["乙", "甲"]
 
 
 # ---------------------------------------------------------------------- scope, hostile values, validation
@@ -201,10 +202,13 @@ def test_a_community_viewer_never_sees_another_communitys_rows(con, raw):
     c = raw["cases"]
     assert rows.total == int(((c["community"] == NANWAN) & _between(c["opened_on"], mine.start, mine.end)).sum())
     assert set(rows.frame["community"]) == {NANWAN}
-    assert set(E.options(con, "activities", "community", mine)) == {NANWAN}
+    assert E.options(con, "activities", mine.allowed)["community"] == [NANWAN]
     others = set(raw["activities"]["partner"].dropna()) - set(
         raw["activities"][raw["activities"]["community"] == NANWAN]["partner"].dropna())
-    assert others and not others & set(E.options(con, "activities", "partner", mine))
+    assert others and not others & set(E.options(con, "activities", mine.allowed)["partner"])
+    for table in E.TABLES:  # every value list of every ledger: never another community's name
+        for col, values in E.options(con, table, mine.allowed).items():
+            assert not any("（演示）" in v for v in values), (table, col)
 
 
 HOSTILE = ["' OR 1=1 --", "%", "_", "x'); DROP TABLE cases; --", "$start", "\\", "停车管理' OR 'a'='a"]
@@ -255,7 +259,9 @@ def test_every_sql_translates_to_spark(con):
                          ranges=(("participants", 1.0, None),)), f)
     E.answer(r, Question("volunteer_hours", group=("team",), measure="sum:points"), f)
     E.rows(r, Question("activities", keywords=("'",)), f)
-    E.options(r, "cases", "source", f)
+    E.options(r, "cases", f.allowed)
+    E.options(r, "redemptions", f.allowed)
+    E.options(r, "volunteer_hours", f.allowed)
     assert len(seen) >= 6
     for sql, params in seen:
         out = to_spark(sql, params)
@@ -282,3 +288,37 @@ def test_volunteer_ledgers_are_never_listed(con):
             E.rows(con, Question(t), f)
     for led in E.LEDGERS.values():
         assert not any("volunteer_id" in c.name or c.name == "name" for c in led.columns)
+
+
+@pytest.mark.parametrize("q", [
+    Question("volunteer_hours", group=("month", "team"), measure="sum:hours"),
+    Question("volunteer_hours", group=("service",), measure="sum:points", choices=(("team", (TEAM, "便民服务队")),)),
+    Question("volunteer_hours", group=("year", "community")),
+    Question("volunteer_hours", measure="sum:hours", choices=(("service", ("义诊", "理发")), ("community", (NANWAN,)))),
+])
+def test_hours_from_the_summary_equal_the_hours_rows(con, raw, q, monkeypatch):
+    """Whole-month periods read summary_team_span: the same answer as the hours rows (and as pandas)."""
+    f = Filters(date(2024, 4, 1), date(2026, 3, 31), pillars=("志愿服务",), allowed=None)
+    assert E._from_summary(q, f)
+    got = E.answer(con, q, f)
+    monkeypatch.setattr(E, "_from_summary", lambda *a: False)
+    rows = E.answer(con, q, f)
+    pd.testing.assert_frame_equal(got, rows, check_exact=False, rtol=1e-9)
+    assert got["value"].sum() > 0 or q.choices
+    h = raw["volunteer_hours"].merge(raw["volunteers"][["volunteer_id", "community", "team"]], on="volunteer_id")
+    h = h[_between(h["date"], f.start, f.end)]
+    for col, values in q.choices:
+        h = h[h[col].isin(values)]
+    col = {"count": None, "sum:hours": "hours", "sum:points": "points"}[q.measure]
+    total = len(h) if col is None else h[col].sum()
+    assert got["value"].sum() == pytest.approx(total)
+
+
+def test_a_period_of_part_months_reads_the_hours_rows(con, raw):
+    q = Question("volunteer_hours", group=("team",), measure="sum:hours")
+    f = Filters(date(2025, 3, 15), date(2025, 8, 10))
+    assert not E._from_summary(q, f)
+    got = E.answer(con, q, f)
+    h = raw["volunteer_hours"].merge(raw["volunteers"][["volunteer_id", "team"]], on="volunteer_id")
+    h = h[_between(h["date"], f.start, f.end)]
+    assert got["value"].sum() == pytest.approx(h["hours"].sum())

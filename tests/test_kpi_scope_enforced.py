@@ -202,7 +202,7 @@ CALLS = [
         explore.Question("volunteers", group=("community",)),
     ))],
     ("explore.rows", explore.rows, lambda con, f: explore.rows(con, explore.Question("cases"), f, page_size=1000)),
-    ("explore.options", explore.options, lambda con, f: [explore.options(con, t, "community", f)
+    ("explore.options", explore.options, lambda con, f: [explore.options(con, t, f.allowed)
                                                          for t in explore.TABLES]),
     ("submissions.submissions", submissions.submissions,
      lambda con, f: submissions.submissions(con, f, date(2024, 6, 28))),
