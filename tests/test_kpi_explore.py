@@ -184,6 +184,8 @@ def test_literal_small_warehouse():
     r = E.rows(w.con, Question("activities"), f, page=0, page_size=2)
     assert r.total == 3 and r.frame["date"].tolist() == [date(2024, 3, 2), date(2024, 1, 20)]
     assert E.rows(w.con, Question("activities"), f, page=1, page_size=2).frame["title"].tolist() == ["广场舞 比赛"]
+    past = E.rows(w.con, Question("activities"), f, page=5, page_size=2)
+    assert past.total == 3 and past.frame.empty and list(past.frame.columns) == list(E.ROW_COLUMNS["activities"])
     assert E.options(w.con, "activities")["partner"] == ["P1"]
     assert E.options(w.con, "activities")["community"] == ["乙", "甲"]
 
