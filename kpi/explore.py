@@ -418,14 +418,16 @@ class Rows:
 
 def rows(con, question: Question, filters: Filters, *, page: int = 0, page_size: int = PAGE_SIZE) -> Rows:
     """The rows the question matches, newest first, one page (`page` from 0; `page_size` ≤ MAX_ROWS), with the
-    total. Only activities and cases are listed (ROW_COLUMNS); a volunteer ledger raises QuestionError."""
+    total. Only activities and cases are listed (ROW_COLUMNS); a volunteer ledger raises QuestionError. With a
+    case KPI measure, the resident requests (its kind) registered in the period."""
     led = question.ledger
     if not led.listed:
         raise QuestionError("not_listed", led.table)
     page_size = max(1, min(int(page_size), MAX_ROWS))
     page = max(0, int(page))
     q = Sql()
-    src = f"({_base(q, led, filters)}) r WHERE {_where(q, question, filters)}"
+    kind = f" AND r.kind = {q.p('kpi_kind', issues.KIND)}" if question.kpi else ""  # a case KPI: its requests
+    src = f"({_base(q, led, filters)}) r WHERE {_where(q, question, filters)}{kind}"
     cols = ", ".join(f"r.{c}" for c in ROW_COLUMNS[led.table])
     # the total as a window over the same scan (one pass instead of a count and a sort)
     sql = (f"SELECT {cols}, count(*) OVER () AS total_rows FROM {src} "
@@ -436,7 +438,8 @@ def rows(con, question: Question, filters: Filters, *, page: int = 0, page_size:
         total = int(df["total_rows"].iloc[0])
     else:  # past the last page (or nothing matches): count alone
         count = Sql()
-        src = f"({_base(count, led, filters)}) r WHERE {_where(count, question, filters)}"
+        kind = f" AND r.kind = {count.p('kpi_kind', issues.KIND)}" if question.kpi else ""
+        src = f"({_base(count, led, filters)}) r WHERE {_where(count, question, filters)}{kind}"
         total = int(count.run_on(con, f"SELECT count(*) AS n FROM {src}")["n"].iloc[0])
     df = df.drop(columns="total_rows")
     for c in ROW_COLUMNS[led.table]:

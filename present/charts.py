@@ -696,9 +696,12 @@ def render_answer(df: pd.DataFrame, group: Sequence[str], value_title: str, *, l
     if df is None or df.empty or df["value"].isna().all():
         return _empty(lang, height)
     d = df.copy()
+    relabel = {}  # time codes sort as time (2025Q1 < 2025Q2 < 2026Q1); their labels replace them once drawn
     for g in group:
         if g in TIME_DIMENSIONS:
-            d[g] = [time_label(v, g, lang) for v in d[g]]
+            relabel.update({escape.chart(v): escape.chart(time_label(v, g, lang)) for v in d[g]})
+            if shape == "line":
+                d[g] = [time_label(v, g, lang) for v in d[g]]
         else:
             d[g] = [none_label if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in d[g]]
     if shape == "line":
@@ -716,5 +719,9 @@ def render_answer(df: pd.DataFrame, group: Sequence[str], value_title: str, *, l
                                value_title=value_title, value_format=fmt, height=height)
     x, y = (group[0], group[1]) if group[0] in TIME_DIMENSIONS or group[1] not in TIME_DIMENSIONS \
         else (group[1], group[0])
-    return render_heatmap(d, x, y, "value", lang=lang, x_title=titles.get(x, ""), y_title=titles.get(y, ""),
-                          z_title=value_title, percent=percent, decimals=decimals, height=height)
+    fig = render_heatmap(d, x, y, "value", lang=lang, x_title=titles.get(x, ""), y_title=titles.get(y, ""),
+                         z_title=value_title, percent=percent, decimals=decimals, height=height)
+    if x in TIME_DIMENSIONS:
+        for trace in fig.data:
+            trace.x = [relabel.get(v, v) for v in trace.x]
+    return fig

@@ -324,3 +324,28 @@ def test_a_period_of_part_months_reads_the_hours_rows(con, raw):
     h = raw["volunteer_hours"].merge(raw["volunteers"][["volunteer_id", "team"]], on="volunteer_id")
     h = h[_between(h["date"], f.start, f.end)]
     assert got["value"].sum() == pytest.approx(h["hours"].sum())
+
+
+def test_rows_of_a_case_kpi_question_are_its_requests(con, raw):
+    f = Filters(date(2025, 4, 1), date(2025, 6, 30), communities=(NANWAN,))
+    got = E.rows(con, Question("cases", measure="closure_rate"), f, page_size=5000)
+    c = raw["cases"]
+    want = c[(c["community"] == NANWAN) & (c["kind"] == "居民诉求") & _between(c["opened_on"], f.start, f.end)]
+    assert got.total == len(want) and set(got.frame["case_id"]) == set(want["case_id"])
+    assert E.rows(con, Question("cases"), f).total > got.total  # every kind when the measure is a count
+
+
+def test_the_answer_chart_follows_its_shape():
+    from present import charts
+
+    one = charts.render_answer(pd.DataFrame({"value": [12.0]}), [], "行数")
+    assert [t.type for t in one.data] == ["indicator"] and one.data[0].value == 12.0
+    months = pd.DataFrame({"month": ["2025-01", "2025-02"], "value": [1.0, 0.0]})
+    assert [t.type for t in charts.render_answer(months, ["month"], "行数").data] == ["scatter"]
+    cats = pd.DataFrame({"partner": ["<b>x</b>", None], "value": [3.0, 1.0]})
+    bars = charts.render_answer(cats, ["partner"], "行数", none_label="（空）")
+    assert bars.data[0].type == "bar" and "<b>" not in "".join(bars.data[0].y) and "（空）" in bars.data[0].y
+    grid = pd.DataFrame({"category": ["a", "b", "a"], "quarter": ["2026Q1", "2025Q4", "2025Q4"],
+                         "value": [1.0, 2.0, 3.0]})
+    heat = charts.render_answer(grid, ["category", "quarter"], "办结率", lang="en", percent=True)
+    assert heat.data[0].type == "heatmap" and list(heat.data[0].x) == ["Q4 2025", "Q1 2026"]  # time order, across
