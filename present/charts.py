@@ -742,3 +742,77 @@ def shade_period(fig: go.Figure, start, end, lang: str | None = None) -> go.Figu
                                   font=dict(size=12, color=SEQUENCE[0]), yanchor="bottom"),
                   annotation_position="top left")  # just above the plot area: never over a bar
     return fig
+
+
+# ---------------------------------------------------------------------- the explorer's answer
+
+TIME_DIMENSIONS = ("month", "quarter", "year")
+
+
+def time_label(v, dim: str, lang: str | None) -> str:
+    """A time dimension's value as shown: 2024-03, 2024年第1季度 / 2024 Q1, 2024."""
+    if v is None:
+        return ""
+    return fmt_quarter(str(v), lang) if dim == "quarter" else str(v)
+
+
+def answer_shape(group: Sequence[str]) -> str:
+    """Which chart an explorer answer takes: 'number' (ungrouped), 'line' (over time), 'bars' (over a
+    category) or 'heatmap' (two dimensions)."""
+    if not group:
+        return "number"
+    if len(group) == 2:
+        return "heatmap"
+    return "line" if group[0] in TIME_DIMENSIONS else "bars"
+
+
+def render_answer(df: pd.DataFrame, group: Sequence[str], value_title: str, *, lang: str | None = None,
+                  dim_titles: dict | None = None, none_label: str | None = None, percent: bool = False,
+                  decimals: int = 0, height: int = HEIGHT) -> go.Figure:
+    """The explorer's answer (`kpi.explore.answer`: the `group` columns and `value`) as the chart its shape
+    calls for (`answer_shape`): a single number, a line over time, horizontal bars over a category, a heat map
+    over two dimensions (time, when grouped by it, across). Names from the data are escaped."""
+    titles = dim_titles or {}
+    shape = answer_shape(group)
+    fmt = f",.{decimals}f"
+    suffix = "%" if percent else ""
+    if shape == "number":
+        v = df["value"].iloc[0] if len(df) else float("nan")
+        fig = go.Figure(go.Indicator(mode="number", value=None if pd.isna(v) else float(v),
+                                     number=dict(valueformat=fmt, suffix=suffix, font=dict(size=56)),
+                                     title=dict(text=escape.chart(value_title, limit=None))))
+        if pd.isna(v):
+            return _empty(lang, height)
+        return apply(fig, 220)
+    if df is None or df.empty or df["value"].isna().all():
+        return _empty(lang, height)
+    d = df.copy()
+    relabel = {}  # time codes sort as time (2025Q1 < 2025Q2 < 2026Q1); their labels replace them once drawn
+    for g in group:
+        if g in TIME_DIMENSIONS:
+            relabel.update({escape.chart(v): escape.chart(time_label(v, g, lang)) for v in d[g]})
+            if shape == "line":
+                d[g] = [time_label(v, g, lang) for v in d[g]]
+        else:
+            d[g] = [none_label if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in d[g]]
+    if shape == "line":
+        g = group[0]
+        fig = go.Figure(go.Scatter(
+            x=[escape.chart(v) for v in d[g]], y=d["value"].astype("float64"), mode="lines+markers",
+            line=dict(color=SEQUENCE[0], width=2.5),
+            hovertemplate=f"%{{x}}<br>{escape.chart(value_title, limit=None)}: %{{y:{fmt}}}{suffix}<extra></extra>"))
+        fig.update_xaxes(title_text=titles.get(g, ""), type="category")
+        fig.update_yaxes(title_text=value_title, ticksuffix=suffix)
+        fig.update_layout(showlegend=False)
+        return apply(fig, height)
+    if shape == "bars":
+        return render_rank_bar(d, group[0], "value", lang=lang, category_title=titles.get(group[0], ""),
+                               value_title=value_title, value_format=fmt, height=height)
+    x, y = (group[0], group[1]) if group[0] in TIME_DIMENSIONS or group[1] not in TIME_DIMENSIONS \
+        else (group[1], group[0])
+    fig = render_heatmap(d, x, y, "value", lang=lang, x_title=titles.get(x, ""), y_title=titles.get(y, ""),
+                         z_title=value_title, percent=percent, decimals=decimals, height=height)
+    if x in TIME_DIMENSIONS:
+        for trace in fig.data:
+            trace.x = [relabel.get(v, v) for v in trace.x]
+    return fig

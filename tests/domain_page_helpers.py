@@ -30,7 +30,7 @@ def record_downloads(monkeypatch) -> dict[str, pd.DataFrame]:
     import ui.downloads
 
     def record(df, file_stem, key, **kw):  # noqa: ARG001 - same signature as the real one
-        seen[key] = df.copy()
+        seen[key] = df() if callable(df) else df.copy()  # a frame, or the function a click would call
 
     monkeypatch.setattr(ui.downloads, "download_buttons", record)
     return seen

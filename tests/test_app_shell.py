@@ -216,9 +216,9 @@ def test_navigation_order_and_titles():
     files = [f for f, _, _ in pages]
     assert files == ["pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
                      "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/submissions.py",
-                     "pages/kpi_catalogue.py"]
+                     "pages/explore.py", "pages/kpi_catalogue.py"]
     assert [t(k) for _, k, _ in pages] == ["总览", "活动参与", "诉求办理", "矛盾纠纷与平安", "便民服务", "志愿积分",
-                                          "季度简报", "报送情况", "指标说明"]
+                                          "季度简报", "报送情况", "数据查询", "指标说明"]
 
 
 @pytest.mark.usefixtures("app_env")

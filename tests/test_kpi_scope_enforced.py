@@ -32,6 +32,7 @@ from kpi import (
     disputes,
     engagement,
     engine,
+    explore,
     issues,
     safety,
     scope,
@@ -192,6 +193,18 @@ CALLS = [
     ("scorecard.evaluate", scorecard.evaluate, lambda con, f: scorecard.evaluate(con, f, T)),
     ("scorecard.scorecard", scorecard.scorecard, lambda con, f: scorecard.scorecard(con, f, T)),
     ("scorecard.warnings", scorecard.warnings, lambda con, f: scorecard.warnings(con, f, T)),
+    *[(f"explore.answer {n}", explore.answer,
+       functools.partial(lambda con, f, q: explore.answer(con, q, f, targets=T), q=q)) for n, q in enumerate((
+        explore.Question("activities", group=("community", "partner"), measure="sum:participants"),
+        explore.Question("cases", group=("month", "compound")),
+        explore.Question("cases", measure="closure_rate", group=("category",)),
+        explore.Question("volunteer_hours", group=("team",), measure="sum:hours"),
+        explore.Question("redemptions", group=("quarter", "item"), measure="sum:points"),
+        explore.Question("volunteers", group=("community",)),
+    ))],
+    ("explore.rows", explore.rows, lambda con, f: explore.rows(con, explore.Question("cases"), f, page_size=1000)),
+    ("explore.options", explore.options, lambda con, f: [explore.options(con, t, f.allowed)
+                                                         for t in explore.TABLES]),
     ("submissions.submissions", submissions.submissions,
      lambda con, f: submissions.submissions(con, f, date(2024, 6, 28))),
     # one record by id (ids of every seed's warehouse: a case of another community must read as no case at all)
@@ -209,8 +222,8 @@ NOT_A_SCOPE_QUERY = {
     scorecard.standing: "the one documented exception: test_standing_* below",
     submissions.load_history: "takes `allowed` itself (batches, not rows): tests/test_kpi_submissions.py",
 }
-MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard, submissions,
-           stories)
+MODULES = (engine, explore, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard,
+           submissions, stories)
 
 
 def test_every_query_function_is_covered():

@@ -60,6 +60,7 @@ PAGES = (
     ("pages/volunteers.py", "page.volunteers", ":material/volunteer_activism:"),
     ("pages/briefing.py", "page.briefing", ":material/description:"),
     ("pages/submissions.py", "page.submissions", ":material/fact_check:"),
+    ("pages/explore.py", "page.explore", ":material/query_stats:"),
     ("pages/kpi_catalogue.py", "page.kpi_catalogue", ":material/menu_book:"),
 )
 LOADER_PAGES = (  # roles that may load ledgers (Viewer.can_load: clerks for their community, administrators)
