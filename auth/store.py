@@ -35,7 +35,7 @@ from auth.passwords import check_password, default_hasher, hash_password, verify
 from auth.roles import ROLES, SCOPED_ROLES, RoleError, Viewer, check_role
 from etl.warehouse import project_path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BEIJING = timezone(timedelta(hours=8))
 BUSY_TIMEOUT_MS = 30_000
 
@@ -68,6 +68,7 @@ ACTIONS: dict[str, str] = {
     "mapping_saved": "保存映射方案",
     "download": "下载",
     "export": "导出",
+    "send": "发送简报",
 }
 # Keys a `record` detail may never carry (checked recursively, case-insensitively): containing one of these …
 FORBIDDEN_DETAIL_KEYS = ("password", "passwd", "token", "secret")
@@ -271,8 +272,24 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL
     );
     """,
+    # 2: the explorer's saved questions (issue 12): a question is its URL query, validated again when opened
+    """
+    CREATE TABLE saved_questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL COLLATE NOCASE REFERENCES accounts(name),
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        shared INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (owner, name)
+    );
+    CREATE INDEX saved_questions_shared ON saved_questions(shared);
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
+MAX_QUESTION_NAME = 60
+MAX_QUESTION_QUERY = 4000
 
 
 class AccountStore:
@@ -521,6 +538,60 @@ class AccountStore:
             ended = self._end_sessions(con, row["name"], t, "ended_by_admin")
             self._audit(con, t, actor, "sessions_ended", row["name"], {"sessions_ended": ended})
         return ended
+
+    # the explorer's saved questions
+
+    def save_question(self, owner: str, name: str, query: str, *, shared: bool = False,
+                      now: datetime | None = None) -> int:
+        """Keep a question (its URL query string) under `name` for `owner` (an existing, enabled account); a
+        second save under the same name replaces it. `shared` (everyone sees it in 常用查询) is for
+        administrators only (AccountError otherwise). Returns its id. Audited as question_save / question_share."""
+        t = _utc(now)
+        label = _clean_text(name, MAX_QUESTION_NAME)
+        if not label:
+            raise AccountError("查询名称不能为空 / a question needs a name")
+        if not isinstance(query, str) or len(query) > MAX_QUESTION_QUERY or any(
+                unicodedata.category(c) in ("Cc", "Cf") for c in query):
+            raise AccountError("查询无效 / not a valid question")
+        with self._write() as con:
+            row = self._existing(con, owner)
+            if row["disabled"]:
+                raise AccountError("账号已停用 / the account is disabled")
+            if shared and row["role"] != "admin":
+                raise AccountError("只有管理员可以共享查询 / only administrators share questions")
+            con.execute(
+                "INSERT INTO saved_questions (owner, name, query, shared, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (owner, name) DO UPDATE SET query = excluded.query, "
+                "shared = excluded.shared, updated_at = excluded.updated_at",
+                (row["name"], label, query, 1 if shared else 0, _iso(t), _iso(t)))
+            qid = con.execute("SELECT id FROM saved_questions WHERE owner = ? AND name = ?",
+                              (row["name"], label)).fetchone()["id"]
+            self._audit(con, t, row["name"], "question_share" if shared else "question_save", label,
+                        {"id": qid, "query": query})
+        return qid
+
+    def questions(self, viewer: str) -> list[dict]:
+        """The questions `viewer` may open: its own and every shared one (id, owner, name, query, shared,
+        created_at, updated_at; shared first, then by name)."""
+        with self._read() as con:
+            rows = con.execute("SELECT * FROM saved_questions WHERE owner = ? OR shared = 1 "
+                               "ORDER BY shared DESC, name, id", (normalize_name(viewer),)).fetchall()
+        return [dict(r) | {"shared": bool(r["shared"])} for r in rows]
+
+    def delete_question(self, qid: int, *, actor: str, now: datetime | None = None) -> None:
+        """Delete a saved question: its owner may, and an administrator may delete a shared one (AccountError
+        otherwise, or when it does not exist). Audited as question_delete."""
+        t = _utc(now)
+        with self._write() as con:
+            who = self._existing(con, actor)
+            row = con.execute("SELECT * FROM saved_questions WHERE id = ?", (int(qid),)).fetchone()
+            if row is None:
+                raise AccountError("查询不存在 / no such question")
+            mine = normalize_name(row["owner"]) == normalize_name(who["name"])
+            if not (mine or row["shared"] and who["role"] == "admin"):
+                raise AccountError("不能删除他人的查询 / not your question")
+            con.execute("DELETE FROM saved_questions WHERE id = ?", (row["id"],))
+            self._audit(con, t, who["name"], "question_delete", row["name"], {"id": row["id"], "owner": row["owner"]})
 
     # sign-in and sessions
 

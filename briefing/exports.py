@@ -1,4 +1,5 @@
-"""The four briefing files: PNG (1920×1080), PDF (A4 landscape), PPTX and XLSX.
+"""The briefing files: PNG (1920×1080), PDF (A4 landscape), PPTX, XLSX and the 长图 (`longpng`: one portrait
+image 1080 px wide for a phone, `briefing.longimage`).
 
 Every file carries the scope, the quarter, the data freshness and 演示数据
 (for demo data) in its content: the PNG and PDF in the title band and footer
@@ -41,15 +42,19 @@ from present.labels import kpi_definition, kpi_name, kpi_unit, pillar_name, t
 from present.spreadsheet import header_footer_text, neutralise_workbook
 
 from . import figures as F
+from . import longimage as L
 from . import pdf as PDF
 from . import pptx_charts as PC
 from . import render as R
 from .model import COMPOUND_IDS, ISSUE_IDS, VOLUNTEER_IDS, Briefing
 
-FORMATS = ("png", "pdf", "pptx", "xlsx")
-NEEDS_BROWSER = ("png", "pdf")  # rendered through Chromium (kaleido)
+FORMATS = ("png", "pdf", "pptx", "xlsx", "longpng")
+DEFAULT_FORMATS = ("png", "pdf", "pptx", "xlsx")  # the CLI's default: the 长图 is asked for by name
+NEEDS_BROWSER = ("png", "pdf", "longpng")  # rendered through Chromium (kaleido)
+EXTENSION = {"longpng": "png"}  # a format's file extension when it is not the format's name
 MIME = {
     "png": "image/png",
+    "longpng": "image/png",
     "pdf": "application/pdf",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -63,7 +68,9 @@ FILE_STEM_LIMIT = 80  # characters: 80 CJK characters are 240 bytes, under the u
 def file_name(b: Briefing, fmt: str, lang: str = "zh") -> str:
     stem = b.meta.file_stem(lang)
     # names are data: no path separators or shell-special characters, and a length a file system accepts
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", stem)[:FILE_STEM_LIMIT] + f".{fmt}"
+    suffix = f"_{t('briefing.file_long', lang)}" if fmt == "longpng" else ""
+    stem = re.sub(r'[\\/:*?"<>|\s]+', "_", stem)[:FILE_STEM_LIMIT - len(suffix)] + suffix
+    return f"{stem}.{EXTENSION.get(fmt, fmt)}"
 
 
 def parse_formats(s: str | Iterable[str] | None) -> list[str]:
@@ -87,6 +94,8 @@ def _jobs(b: Briefing, formats: Iterable[str], lang: str) -> dict[str, list]:
         jobs["png"] = [(F.canvas(b, lang), {"format": "png", "width": F.W, "height": F.H, "scale": 1})]
     if "pdf" in formats:
         jobs["pdf"] = PDF.chart_jobs(b, lang)  # SVG, drawn as vectors
+    if "longpng" in formats:
+        jobs["longpng"] = [L.job(b, lang)]
     return jobs
 
 
@@ -129,6 +138,17 @@ def png_bytes(b: Briefing, lang: str = "zh", image: bytes | None = None) -> byte
     buf = io.BytesIO()
     im.save(buf, "PNG", pnginfo=info, optimize=False)
     return buf.getvalue()
+
+
+def longpng_bytes(b: Briefing, lang: str = "zh", image: bytes | None = None) -> bytes:
+    """The 长图 (`briefing.longimage`): 1080 px wide, re-encoded to stay under 2 MB, with the PNG's text chunks."""
+    from PIL import PngImagePlugin
+
+    raw = image if image is not None else render_images(b, ["longpng"], lang)["longpng"][0]
+    info = PngImagePlugin.PngInfo()
+    for k, v in _metadata(b, lang).items():
+        info.add_itxt(k, v)
+    return L.optimise(raw, info)
 
 
 # ---------------------------------------------------------------- PDF
@@ -629,11 +649,13 @@ def xlsx_bytes(b: Briefing, lang: str = "zh") -> bytes:
 def export_bytes(b: Briefing, formats: Iterable[str] = FORMATS, lang: str = "zh") -> dict[str, bytes]:
     """The files' bytes by format; the images of all formats render in one batch."""
     formats = parse_formats(list(formats))
-    images = render_images(b, formats, lang) if {"png", "pdf"} & set(formats) else {}
+    images = render_images(b, formats, lang) if set(NEEDS_BROWSER) & set(formats) else {}
     out: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "png":
             out[fmt] = png_bytes(b, lang, images["png"][0])
+        elif fmt == "longpng":
+            out[fmt] = longpng_bytes(b, lang, images["longpng"][0])
         elif fmt == "pdf":
             out[fmt] = pdf_bytes(b, lang, images["pdf"])
         elif fmt == "pptx":

@@ -523,8 +523,7 @@ def _warning_lines(b: Briefing, lang: str) -> list[tuple[str, str]]:
 
 def warnings_box(fr: Frame, b: Briefing, lang: str, x0, y0, x1, y1, size: float = 15) -> None:
     fr.rect(x0, y0, x1, y1, fill=CARD, line=CARD_LINE)
-    n_red = int((b.warnings["level"] == "red").sum()) if not b.warnings.empty else 0
-    n_yel = int((b.warnings["level"] == "yellow").sum()) if not b.warnings.empty else 0
+    n_red, n_yel = b.warning_counts()
     title = t("briefing.sec_warnings", lang)
     if not b.warnings.empty:
         title += f"（{t('briefing.red', lang)} {n_red} · {t('briefing.yellow', lang)} {n_yel}）" if lang == "zh" else \

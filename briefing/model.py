@@ -235,6 +235,13 @@ class Briefing:
     def pillar_names(self) -> list[str]:
         return list(dict.fromkeys(self.pillars["pillar"]))
 
+    def warning_counts(self) -> tuple[int, int]:
+        """(red, yellow): the warnings fired in scope, by level."""
+        if self.warnings.empty:
+            return 0, 0
+        level = self.warnings["level"]
+        return int((level == "red").sum()), int((level == "yellow").sum())
+
     def scorecard_row(self, community: str) -> pd.Series | None:
         r = self.scorecard[self.scorecard["community"] == community]
         return None if r.empty else r.iloc[0]

@@ -375,7 +375,10 @@ def _rules(kind: Kind, present: set[str], today: dt.date) -> list[Rule]:
         )
     if kind.name in ("volunteer_hours", "redemptions"):
         rules.append(
-            Rule("volunteer_id", "volunteer_id IS NOT NULL AND volunteer_id NOT IN (SELECT volunteer_id FROM volunteers)",
+            # a correlated NOT EXISTS, not NOT IN: the file's few ids are the join's build side, and the roster is
+            # scanned only where its zone maps hold them (NOT IN hashed the whole roster: 124,000 ids at district scale)
+            Rule("volunteer_id", "volunteer_id IS NOT NULL AND NOT EXISTS "
+                                 "(SELECT 1 FROM volunteers v WHERE v.volunteer_id = s.volunteer_id)",
                  "志愿者编号不在志愿者名册中 / unknown volunteer")
         )
     keys = _key_fields(kind)
@@ -521,9 +524,12 @@ def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
     # the rows replaced keep their previous values in the table's history (etl.history: withdrawal)
     if len(keys) == 1:
         k = keys[0]
-        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
-            history.keep_replaced(con, table, f"t.{k} IN (SELECT {k} FROM {source})", params, batch_id)
-            con.execute(f"DELETE FROM {table} WHERE {k} IN (SELECT {k} FROM {source})", params)
+        match = f"{k} IN (SELECT {k} FROM {source})"
+        if kind.name in ("volunteer_hours", "redemptions"):
+            match = f"{_content_bounds(con, kind)} AND {match}"
+        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {match} LIMIT 1)", params).fetchone()[0]:
+            history.keep_replaced(con, table, match.replace(f"{k} IN", f"t.{k} IN"), params, batch_id)
+            con.execute(f"DELETE FROM {table} WHERE {match}", params)
     else:
         on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
         history.keep_replaced(con, table, f"EXISTS (SELECT 1 FROM {source} i WHERE {on})", params, batch_id)
@@ -531,6 +537,31 @@ def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", params)
     if with_content_key:
         con.execute("DROP TABLE ins")
+
+
+def _content_bounds(con: duckdb.DuckDBPyConnection, kind: Kind) -> str:
+    """A condition every row of the table whose content key equals one in `ins` meets, on cheap columns.
+
+    The content key hashes every value of the row, so a row with the same key has the same date and the same
+    numbers. The key lookup is bounded by the batch's dates (literal bounds: DuckDB skips other row groups) and,
+    when the batch has few, by its distinct numbers: the key strings are then fetched only for the few rows that
+    can match (fetching them for every row within the dates, scattered over the table, was most of a one-row
+    lookup at district scale: 1.4 M redemptions, 113 ms without bounds, ~7 ms with the dates)."""
+    numbers = {"volunteer_hours": ("hours", "points"), "redemptions": ("points",)}[kind.name]
+    parts = []
+    lo, hi, undated = con.execute("SELECT min(date), max(date), bool_or(date IS NULL) FROM ins").fetchone()
+    dates = (f"date BETWEEN {summaries.date_literal(lo)} AND {summaries.date_literal(hi)}"
+             if lo is not None else "FALSE")
+    parts.append(f"({dates} OR date IS NULL)" if undated else dates)
+    for c in numbers:
+        values = [r[0] for r in con.execute(f"SELECT DISTINCT {c} FROM ins LIMIT 101").fetchall()]
+        if len(values) <= 100:
+            listed = [v for v in values if v is not None]
+            # as text: the string-to-double cast rounds exactly as the value was read (a decimal literal may not)
+            texts = ", ".join("'" + repr(float(v)) + "'::DOUBLE" for v in listed)
+            cond = f"{c} IN ({texts})" if listed else "FALSE"
+            parts.append(f"({cond} OR {c} IS NULL)" if len(listed) < len(values) else cond)
+    return " AND ".join(parts)
 
 
 def _column_names(headers: list[str]) -> list[str]:

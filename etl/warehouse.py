@@ -18,7 +18,12 @@ is a symbolic link to the live slot. A write, under the one write lock `<warehou
    waits (a bounded time, `SYNC_WAIT`) for readers still on the old slot to close it; the result is checked
    (meta, load_batches and every table's row count equal the new live slot's) before the slot is recorded
    clean. If this step cannot finish it stays dirty and the next write pays step 1's copy: correctness never
-   depends on it.
+   depends on it. By default (`GOV_REPLAY=background`) this step runs on a thread of its own that is handed
+   the write lock: the write returns once published — an upload waits for one application, not two — and
+   the next write (in any process) waits for the lock, so it always finds the old slot either current or
+   dirty, never half-replayed and marked clean. The thread is not a daemon: a process that ends (the CLI)
+   finishes it first; killed, the slot stays dirty. `settle(path)` waits for it (tests, benches);
+   `GOV_REPLAY=sync` runs it before the write returns, as before.
 
 Why not something simpler: writing the live file in place is impossible while other processes read it (DuckDB
 lets one process write a file only when no other process has it open), and copying it whole before every write
@@ -26,7 +31,7 @@ lets one process write a file only when no other process has it open), and copyi
 slot to the other would need a second implementation of what every operation changes; replaying the
 operation itself reuses the one implementation (and whatever it maintains, summaries included).
 
-So a load reads and writes what it loads, twice, never the whole warehouse (see docs/architecture.md for
+So a load reads and writes what it loads, twice (once before it returns), never the whole warehouse (see docs/architecture.md for
 the disk cost: two copies at rest). A crash or a kill at any moment leaves the link pointing at a complete,
 checkpointed slot (the previous version, or the new one once it was published); a reader opens the slot the
 link names (`connect` resolves it) and never sees a slot being written, because a write only ever opens the
@@ -74,6 +79,10 @@ LINK_MARK = ".link-"  # a new link written beside the warehouse before it replac
 LEFTOVER_MARKS = (TMP_MARK, ".demo-build", LINK_MARK)
 SLOTS = ("a", "b")
 SYNC_WAIT = float(os.environ.get("GOV_SYNC_WAIT", "5"))  # seconds step 4 waits for readers of the old slot
+# Step 4 (the replay on the old slot) runs on a thread of its own that keeps the write lock ("background": the
+# write returns once published) or before the write returns ("sync"). See `settle`.
+REPLAY = os.environ.get("GOV_REPLAY", "background")
+KEEP_BYTES = 256 * 2**20  # a background replay keeps up to this many bytes of the files read (`recorded_bytes`)
 BUSY_WAIT = float(os.environ.get("GOV_BUSY_WAIT", "30"))  # seconds a write waits for its standby slot
 
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
@@ -173,14 +182,46 @@ def locked(path: Path | str) -> Iterator[None]:
     The lock file itself is never removed: removing it while another process
     waits on it would let a third one take a second, separate lock.
     """
-    path = Path(path)
+    lock = _lock(Path(path))
+    try:
+        yield
+    finally:
+        _unlock(lock)
+
+
+def _lock(path: Path):
+    """The write lock, held until `_unlock` (by whichever thread: a background replay is handed it). A flock
+    belongs to its open file, so another write in this process, through its own open, waits for it too."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path(path), "a") as lock:
+    lock = open(lock_path(path), "a")  # noqa: SIM115 - closed by _unlock
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    except BaseException:
+        lock.close()
+        raise
+    return lock
+
+
+def _unlock(lock) -> None:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        lock.close()
+
+
+_PENDING: dict[str, threading.Thread] = {}  # warehouse → the background replay that holds its write lock
+_PENDING_LOCK = threading.Lock()
+
+
+def settle(path: Path | str | None = None) -> None:
+    """Wait until the background replays this process started (for `path`, or all) have finished: both slots
+    then hold the published version, unless a replay could not finish (its slot stays dirty). Another write
+    need not call it: it waits for the write lock, which a background replay holds until it is done."""
+    key = str(Path(path).absolute()) if path is not None else None
+    with _PENDING_LOCK:
+        threads = [t for k, t in _PENDING.items() if key is None or k == key]
+    for t in threads:
+        t.join()
 
 
 def leftovers(path: Path | str) -> list[Path]:
@@ -313,6 +354,7 @@ class _Recording:
         self.playing = False
         self.at = 0
         self.dry_run = dry_run
+        self.kept = 0  # bytes of files kept for the replay (`recorded_bytes`)
 
 
 _RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar("warehouse_recording", default=None)
@@ -346,9 +388,11 @@ def recorded(fn: Callable[[], object]):
 
 
 def recorded_bytes(path: Path) -> bytes:
-    """A file's bytes, for an operation a write replays: read again on the replay (only the hash is kept, so a
-    load of many large files does not hold them all), which fails — leaving the old slot to be copied — if the
-    file changed in between. A read error is recorded and raised again on the replay."""
+    """A file's bytes, for an operation a write replays. A background replay (`REPLAY`) gets the same bytes
+    back, kept in memory up to `KEEP_BYTES` per write; beyond that, and for a "sync" replay, only the hash is
+    kept (a load of many large files does not hold them all) and the file is read again, which fails — leaving
+    the old slot to be copied — if it changed in between. A read error is recorded and raised again on the
+    replay."""
     import hashlib
 
     rec = _RECORDING.get()
@@ -356,9 +400,14 @@ def recorded_bytes(path: Path) -> bytes:
         return path.read_bytes()
     if not rec.playing:
         content = recorded(path.read_bytes)  # a read error is recorded (and raised) here
+        if REPLAY == "background" and rec.kept + len(content) <= KEEP_BYTES:
+            rec.kept += len(content)  # kept: the replay runs after the write returned, when an upload's
+            return content            # temporary copy may be gone
         rec.values[-1] = (True, hashlib.sha256(content).hexdigest())  # keep the hash, not the bytes
         return content
-    digest = recorded(lambda: None)  # the recorded hash (or the recorded read error, raised)
+    digest = recorded(lambda: None)  # the recorded hash or bytes (or the recorded read error, raised)
+    if isinstance(digest, bytes):
+        return digest
     content = path.read_bytes()
     if hashlib.sha256(content).hexdigest() != digest:
         raise ReplayMismatch(f"the file changed while it was loaded: {path}")
@@ -478,13 +527,17 @@ def _abandon(session: _Session) -> None:
         session.con.close()
 
 
-def _finish(session: _Session, replay: Callable[[duckdb.DuckDBPyConnection], None] | None) -> None:
-    """Checkpoint and publish the standby; then bring the old slot up to date (`replay`) or leave it dirty."""
+def _finish(session: _Session, replay: Callable[[duckdb.DuckDBPyConnection], None] | None,
+            lock=None) -> bool:
+    """Checkpoint and publish the standby; then bring the old slot up to date (`replay`) or leave it dirty.
+
+    With `lock` (the write lock, held by the caller) and `REPLAY == "background"`, the replay runs on a thread
+    that is handed the lock and releases it when done; returns True then (the caller must not release it)."""
     path, live, standby, state = session.path, session.live, session.standby, dict(session.state)
     con = session.con
     if not session.publish:
         con.close()
-        return  # stays dirty: the next write copies it (callers that know it unchanged mark it clean)
+        return False  # stays dirty: the next write copies it (callers that know it unchanged mark it clean)
     _crash_point("standby")
     con.execute("CHECKPOINT")
     want = _fingerprint(con) if replay is not None else None
@@ -505,70 +558,106 @@ def _finish(session: _Session, replay: Callable[[duckdb.DuckDBPyConnection], Non
             _copy_slot(path, standby, old)
             state[old] = generation
             _write_state(path, state)
-        return
+        return False
     if replay is None:
-        return  # not replayable: dirty, the next write copies it
-    if live is None:
-        _remove_with_wal(old_path)  # a new warehouse: the other slot is built from nothing the same way
-    con = _open_rw(old_path, SYNC_WAIT)
-    if con is None:
-        return  # readers kept it: dirty, the next write copies it
-    try:
-        schema.create_all(con)
-        replay(con)
-        _crash_point("sync")
-        con.execute("CHECKPOINT")
-        same = _fingerprint(con) == want
-    except Exception:
-        return
-    finally:
-        with contextlib.suppress(Exception):
-            con.close()
-    if same:
-        state[old] = generation
-        _write_state(path, state)
+        return False  # not replayable: dirty, the next write copies it
+
+    def sync() -> None:
+        if live is None:
+            _remove_with_wal(old_path)  # a new warehouse: the other slot is built from nothing the same way
+        con = _open_rw(old_path, SYNC_WAIT)
+        if con is None:
+            return  # readers kept it: dirty, the next write copies it
+        try:
+            schema.create_all(con)
+            replay(con)
+            _crash_point("sync")
+            con.execute("CHECKPOINT")
+            same = _fingerprint(con) == want
+        except Exception:
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                con.close()
+        if same:
+            state[old] = generation
+            _write_state(path, state)
+
+    if lock is None or REPLAY != "background":
+        sync()
+        return False
+    key = str(path.absolute())
+    context = contextvars.copy_context()  # the operation's own context (e.g. the loader's allowed communities)
+
+    def run() -> None:
+        try:
+            context.run(sync)
+        except BaseException:  # noqa: S110 - whatever stopped it, the slot stays dirty: the next write copies it
+            pass
+        finally:
+            with _PENDING_LOCK:
+                if _PENDING.get(key) is threading.current_thread():
+                    del _PENDING[key]
+            _unlock(lock)
+
+    # not a daemon: a process that ends (the CLI) finishes the replay first; killed, the slot stays dirty
+    thread = threading.Thread(target=run, name=f"warehouse-replay:{path.name}", daemon=False)
+    with _PENDING_LOCK:
+        _PENDING[key] = thread
+    thread.start()
+    return True
 
 
 def _write(path: Path, apply: Apply, *, fresh: bool, dry_run: bool, replayable: bool) -> None:
-    with locked(path):
-        session = _begin(path, fresh and not dry_run)
-        rec = _Recording(dry_run)
+    lock = _lock(path)
+    handed = False  # the lock handed to a background replay, which releases it
+    try:
+        handed = _write_locked(path, apply, fresh=fresh, dry_run=dry_run, replayable=replayable, lock=lock)
+    finally:
+        if not handed:
+            _unlock(lock)
+
+
+def _write_locked(path: Path, apply: Apply, *, fresh: bool, dry_run: bool, replayable: bool, lock) -> bool:
+    """`_write` under the write lock; True if the lock was handed to a background replay."""
+    session = _begin(path, fresh and not dry_run)
+    rec = _Recording(dry_run)
+    token = _RECORDING.set(rec)
+    try:
+        if dry_run:
+            session.con.execute("BEGIN TRANSACTION")
+            try:
+                apply(session.con)
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    session.con.execute("ROLLBACK")
+            session.publish = False
+        else:
+            session.publish = bool(apply(session.con))
+    except BaseException:
+        _abandon(session)
+        raise
+    finally:
+        _RECORDING.reset(token)
+    if not session.publish:
+        session.con.close()
+        if session.live is not None and not session.fresh and not session.schema_changed:
+            # nothing committed (a dry run rolled back; a load that changed nothing committed nothing):
+            # the standby still holds the live version
+            _write_state(path, session.state)
+        return False
+
+    def replay(con: duckdb.DuckDBPyConnection) -> None:
+        rec.playing, rec.at = True, 0
         token = _RECORDING.set(rec)
         try:
-            if dry_run:
-                session.con.execute("BEGIN TRANSACTION")
-                try:
-                    apply(session.con)
-                finally:
-                    with contextlib.suppress(duckdb.Error):
-                        session.con.execute("ROLLBACK")
-                session.publish = False
-            else:
-                session.publish = bool(apply(session.con))
-        except BaseException:
-            _abandon(session)
-            raise
+            apply(con)
         finally:
             _RECORDING.reset(token)
-        if not session.publish:
-            session.con.close()
-            if session.live is not None and not session.fresh and not session.schema_changed:
-                # nothing committed (a dry run rolled back; a load that changed nothing committed nothing):
-                # the standby still holds the live version
-                _write_state(path, session.state)
-            return
+        if rec.at != len(rec.values):
+            raise ReplayMismatch("replay diverged from the first application")
 
-        def replay(con: duckdb.DuckDBPyConnection) -> None:
-            rec.playing, rec.at = True, 0
-            token = _RECORDING.set(rec)
-            try:
-                apply(con)
-            finally:
-                _RECORDING.reset(token)
-            if rec.at != len(rec.values):
-                raise ReplayMismatch("replay diverged from the first application")
-
-        _finish(session, replay if replayable else None)
+    return _finish(session, replay if replayable else None, lock)
 
 
 def _crash_point(name: str) -> None:

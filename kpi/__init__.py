@@ -16,7 +16,11 @@ Catalogue (`kpi.catalogue`)
     `DOMAINS` (id → (zh, en)), `kpis_for(domain)`, `headline_ids()`,
     `scorecard_ids()`.
 
-Calendar (`kpi.calendar`): months, `Quarter`, `Period` (previous / year earlier), period presets.
+Calendar (`kpi.calendar`): months, `Quarter`, `Period` (previous / year earlier), period presets,
+`trend_window` (a monthly trend's 13 months; `Filters.trend()`).
+
+One record's story (`kpi.stories`): `case_story`, `activity_story` — fields, days against the time limit,
+the changes of each later ledger version (the row history); None outside `allowed`.
 
 Scope (`kpi.filters`, `kpi.scope`)
     `Filters(start, end, communities=(), compounds=(), pillars=(), allowed=None)`.

@@ -12,6 +12,9 @@ it. Labels in words (2024年第一季度, Q1 2024) are presentation: `present.fo
   whole months map to whole months, so a quarter's previous period is the
   previous quarter), `.year_earlier()` (same dates a year before; a month end
   stays a month end, so 2024-02-29 → 2023-02-28).
+- `trend_window(period, months=13)`: the months a monthly trend shows for a period — the `months` calendar
+  months up to the period's end (2024Q1 → 2023-03-01 … 2024-03-31: the same month a year earlier is in
+  view), or the whole period when it is longer.
 - Period presets relative to "today" (`today()` honours $GOV_TODAY):
 
 | token | period |
@@ -80,6 +83,19 @@ def month_starts(start: date, end: date) -> Iterator[date]:
     while m <= end:
         yield m
         m = add_months(m, 1)
+
+
+TREND_MONTHS = 13  # a monthly trend shows this many months: the period's last month and the same month a year before
+
+
+def trend_window(period: Period, months: int = TREND_MONTHS) -> Period:
+    """The span a monthly trend of `period` covers: from the first day of the month `months - 1` months before the
+    period's last month to the period's end (a partial last month stays partial), or from the period's start
+    when that is earlier (a period longer than `months` months is shown whole)."""
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    first = add_months(month_start(period.end), -(months - 1))
+    return Period(min(first, period.start), period.end)
 
 
 def parse_month(value: str | date) -> Period:

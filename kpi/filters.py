@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kpi.calendar import Period
+from kpi.calendar import TREND_MONTHS, Period, trend_window
 
 
 def _names(value, field: str) -> tuple[str, ...]:
@@ -80,3 +80,8 @@ class Filters:
     def year_earlier(self) -> Filters:
         """The same period a year earlier (`kpi.calendar.Period.year_earlier`)."""
         return self.with_period(self.period.year_earlier())
+
+    def trend(self, months: int = TREND_MONTHS) -> Filters:
+        """The same scope over the span of the period's monthly trend (`kpi.calendar.trend_window`: the 13 months
+        up to the period's end); the KPI cards stay on `self`."""
+        return self.with_period(trend_window(self.period, months))

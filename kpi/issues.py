@@ -23,26 +23,48 @@ ISSUE_PILLAR = PILLAR_OF_CASE_KIND[KIND]
 _COUNTS = ["cases_opened", "cases_closed", "open_backlog", "overdue_backlog"]
 
 
-@computes(
-    "cases_opened", "cases_closed", "closure_rate", "resolution_days_median", "resolution_days_p90",
-    "open_backlog", "overdue_backlog", "on_time_rate", "satisfaction_rate",
-)
-def _issues(cur, req: Request) -> pd.DataFrame:
-    t = req.targets
-    cats = sorted(t.sla_days)
-    q = Sql()
-    g = group_cols(req.by, "community")
-    sql = f"""
-        WITH {periods_cte(q, req.periods)},
+# The case measures, defined once: the aggregates over `x` (one row per period × case that can meet it, with the
+# flags of `case_periods`), used by the KPIs below and by the explorer (kpi/explore.py) grouped by its dimensions.
+RATIOS = {"closure_rate": ("opened_closed", "opened_counted"), "on_time_rate": ("on_time", "cases_closed"),
+          "satisfaction_rate": ("satisfied", "rated")}
+STATISTICS = ("resolution_days_median", "resolution_days_p90")
+
+
+def case_aggregates(q: Sql, names=None) -> dict[str, str]:
+    """name → aggregate SQL over `x` (`case_periods`): the counts, the parts of RATIOS and the STATISTICS (only
+    `names`, when given: a parameter is bound only when its aggregate is used)."""
+    aggs = {
+        "cases_opened": "count(*) FILTER (WHERE opened_in)",
+        "cases_closed": "count(*) FILTER (WHERE closed_in)",
+        "opened_counted": "count(*) FILTER (WHERE opened_in AND counted)",
+        "opened_closed": "count(*) FILTER (WHERE opened_in AND counted AND closed_on <= p_end)",
+        "resolution_days_median": "quantile_cont(days, 0.5) FILTER (WHERE closed_in)",
+        "resolution_days_p90": "quantile_cont(days, 0.9) FILTER (WHERE closed_in)",
+        "open_backlog": "count(*) FILTER (WHERE open_at_end)",
+        "overdue_backlog": "count(*) FILTER (WHERE open_at_end AND date_diff('day', opened_on, p_end) > sla_days)",
+        "on_time": "count(*) FILTER (WHERE closed_in AND days <= sla_days)",
+        "rated": "count(*) FILTER (WHERE closed_in AND satisfaction IS NOT NULL)",
+        "satisfied": lambda: f"count(*) FILTER (WHERE closed_in AND satisfaction >= "
+                             f"{q.p('satisfied_min', SATISFIED_MIN)})",
+    }
+    return {n: (a() if callable(a) else a) for n, a in aggs.items() if names is None or n in names}
+
+
+def case_periods(q: Sql, periods, targets: Targets, where: str) -> str:
+    """CTE bodies `sla, c, x`: the resident requests satisfying `where` (over alias `c`; scope included by the
+    caller) joined to every period they can meet, with the flags opened_in, closed_in, open_at_end, counted,
+    days (to close) and sla_days the aggregates of `case_aggregates` read."""
+    cats = sorted(targets.sla_days)
+    return f"""
         sla AS (SELECT unnest({q.p("sla_cats", cats)}::VARCHAR[]) AS category,
-                       unnest({q.p("sla_vals", [t.sla_days[c] for c in cats])}::INTEGER[]) AS sla_days),
+                       unnest({q.p("sla_vals", [targets.sla_days[c] for c in cats])}::INTEGER[]) AS sla_days),
         c AS (
-            SELECT c.*, coalesce(s.sla_days, {q.p("sla_default", t.sla_default_days)}) AS sla_days,
+            SELECT c.*, coalesce(s.sla_days, {q.p("sla_default", targets.sla_default_days)}) AS sla_days,
                    date_diff('day', c.opened_on, c.closed_on) AS days,
                    c.status <> {q.p("transferred", TRANSFERRED)} AS counted
             FROM cases c LEFT JOIN sla s USING (category)
-            WHERE c.kind = {q.p("kind", KIND)} AND {fact_scope(q, req.filters, "c")}
-              AND {case_window(q, req.periods, "c")}
+            WHERE c.kind = {q.p("kind", KIND)} AND {where}
+              AND {case_window(q, periods, "c")}
         ),
         x AS (
             SELECT p.*, c.*,
@@ -51,27 +73,33 @@ def _issues(cur, req: Request) -> pd.DataFrame:
                    c.counted AND (c.closed_on IS NULL OR c.closed_on > p.p_end) AS open_at_end
             FROM periods p JOIN c ON c.opened_on <= p.p_end
              AND (c.opened_on >= p.p_start OR c.closed_on IS NULL OR c.closed_on >= p.p_start)
-        )
+        )"""
+
+
+def finish_ratios(df: pd.DataFrame) -> pd.DataFrame:
+    """The RATIOS from their parts (NaN where the denominator is 0)."""
+    for name, (num, den) in RATIOS.items():
+        if num in df and den in df:
+            df[name] = ratio(df[num], df[den])
+    return df
+
+
+@computes(
+    "cases_opened", "cases_closed", "closure_rate", "resolution_days_median", "resolution_days_p90",
+    "open_backlog", "overdue_backlog", "on_time_rate", "satisfaction_rate",
+)
+def _issues(cur, req: Request) -> pd.DataFrame:
+    q = Sql()
+    g = group_cols(req.by, "community")
+    aggs = ",\n               ".join(f"{sql} AS {name}" for name, sql in case_aggregates(q).items())
+    sql = f"""
+        WITH {periods_cte(q, req.periods)},
+        {case_periods(q, req.periods, req.targets, fact_scope(q, req.filters, "c"))}
         SELECT period{g},
-               count(*) FILTER (WHERE opened_in) AS cases_opened,
-               count(*) FILTER (WHERE closed_in) AS cases_closed,
-               count(*) FILTER (WHERE opened_in AND counted) AS opened_counted,
-               count(*) FILTER (WHERE opened_in AND counted AND closed_on <= p_end) AS opened_closed,
-               quantile_cont(days, 0.5) FILTER (WHERE closed_in) AS resolution_days_median,
-               quantile_cont(days, 0.9) FILTER (WHERE closed_in) AS resolution_days_p90,
-               count(*) FILTER (WHERE open_at_end) AS open_backlog,
-               count(*) FILTER (WHERE open_at_end AND date_diff('day', opened_on, p_end) > sla_days)
-                   AS overdue_backlog,
-               count(*) FILTER (WHERE closed_in AND days <= sla_days) AS on_time,
-               count(*) FILTER (WHERE closed_in AND satisfaction IS NOT NULL) AS rated,
-               count(*) FILTER (WHERE closed_in AND satisfaction >= {q.p("satisfied_min", SATISFIED_MIN)})
-                   AS satisfied
+               {aggs}
         FROM x GROUP BY ALL"""
     df = req.complete(q.run(cur, sql), _COUNTS + ["opened_counted", "opened_closed", "on_time", "rated", "satisfied"])
-    df["closure_rate"] = ratio(df["opened_closed"], df["opened_counted"])
-    df["on_time_rate"] = ratio(df["on_time"], df["cases_closed"])
-    df["satisfaction_rate"] = ratio(df["satisfied"], df["rated"])
-    return df
+    return finish_ratios(df)
 
 
 # ---------------------------------------------------------------------- series and detail for the 诉求办理 page

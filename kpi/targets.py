@@ -44,7 +44,17 @@ _KPI_KEYS = {"target", "communities", "name", "note"}
 
 
 class TargetsError(ValueError):
-    """The targets file is malformed; the message lists every problem (Chinese / English)."""
+    """The targets file is malformed; the message lists every problem (Chinese / English). `str()` starts with
+    the file's path (for the command line and the log); `for_viewer()` names the file only, since a server path
+    is never shown in the dashboard."""
+
+    def __init__(self, problems: str, path: Path | str | None = None) -> None:
+        super().__init__(f"{path}: {problems}" if path else problems)
+        self.problems = problems
+        self.path = str(path) if path else None
+
+    def for_viewer(self) -> str:
+        return f"{Path(self.path).name}: {self.problems}" if self.path else self.problems
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,12 @@ class Targets:
                 return float(t), "community"
         t = self.targets.get(kpi_id)
         return (float(t), "file") if t is not None else (None, None)
+
+    def sla_for(self, category: str | None) -> int:
+        """The time limit in days of a case category (the `[sla.categories]` entry, else `default_days`): the
+        `sla_days` the SQL of kpi/issues.py joins, for one case."""
+        return int(self.sla_days.get(category, self.sla_default_days)) if category is not None \
+            else int(self.sla_default_days)
 
     @classmethod
     def from_catalogue(cls) -> Targets:
@@ -92,7 +108,7 @@ def load_targets(path: Path | str | None = None) -> Targets:
         with open(p, "rb") as fh:
             doc = tomllib.load(fh)
     except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{p}: TOML 格式错误 / not valid TOML: {e}") from e
+        raise TargetsError(f"TOML 格式错误 / not valid TOML: {e}", p) from e
     return parse_targets(doc, str(p))
 
 
@@ -164,6 +180,5 @@ def parse_targets(doc: dict, path: str | None = None) -> Targets:
             else:
                 problems.append(f"targets.{kpi_id}.communities.{community} 应为数字 / must be a number")
     if problems:
-        where = f"{path}: " if path else ""
-        raise TargetsError(where + "；".join(problems))
+        raise TargetsError("；".join(problems), path)
     return Targets(str(version), updated, targets, overrides, int(default_days), sla_days, path, int(deadline_day))

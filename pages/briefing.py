@@ -22,10 +22,13 @@ import streamlit as st
 import ui
 from briefing import exports, figures, model, render
 from briefing import pdf as briefing_pdf
+from briefing.delivery import DeliveryError
 from kpi import calendar
 from kpi.calendar import Quarter
 from present.escape import markdown
 from present.format import fmt_quarter, join
+from ui import delivery as ui_delivery
+from ui import session
 
 K_Q, K_SCOPE = "briefing_quarter", "briefing_scope"
 WHOLE = ""  # the scope selector's value for the whole street
@@ -162,7 +165,7 @@ def _exporter(fmt: str):
 
 
 icons = {"png": ":material/image:", "pdf": ":material/picture_as_pdf:", "pptx": ":material/slideshow:",
-         "xlsx": ":material/table:"}
+         "xlsx": ":material/table:", "longpng": ":material/smartphone:"}
 for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=True):
     col.download_button(
         ui.tr(f"briefing.page.{fmt}"),
@@ -173,6 +176,40 @@ for col, fmt in zip(st.columns(len(exports.FORMATS)), exports.FORMATS, strict=Tr
         disabled=(fmt in exports.NEEDS_BROWSER and not has_browser) or (fmt == "pdf" and not has_pdf_font),
     )
 st.caption(ui.tr("briefing.page.exports_help", demo=ui.tr("briefing.page.demo_suffix") if b.meta.demo else ""))
+
+# the 长图 as a phone shows it (390 css px wide), rendered only when asked for
+if has_browser and st.toggle(ui.tr("briefing.page.long_preview"), key="briefing_long_preview"):
+    with st.spinner(ui.tr("briefing.page.longpng")):
+        st.image(ui.briefing_long(token, community, view.allowed, lang), width=390, output_format="PNG")
+    st.caption(ui.tr("briefing.page.long_preview_help"))
+
+# ---------------------------------------------------------------- 发送到工作群 (administrators; enforced in ui.delivery)
+viewer = session.current_viewer()
+if viewer is not None and viewer.is_admin:
+    with st.expander(ui.tr("delivery.page.title"), expanded=False, icon=":material/send:"):
+        robots, problem = ui_delivery.configured()
+        if problem is not None:
+            st.info(ui.tr("delivery.page.no_config", path=markdown(ui_delivery.config_path().name)) + "  \n"
+                    + markdown(problem.message(lang)), icon=":material/info:")
+        else:
+            st.caption(ui.tr("delivery.page.intro"))
+            st.text("\n".join(r.label(lang) for r in robots))
+            confirmed = st.checkbox(ui.tr("delivery.page.confirm"), key="briefing_send_confirm")
+            if st.button(ui.tr("delivery.page.button"), key="briefing_send", icon=":material/send:",
+                         disabled=not confirmed):
+                try:
+                    with st.spinner(ui.tr("delivery.page.button")):
+                        report = ui_delivery.send(b, lang)
+                except PermissionError:
+                    st.error(ui.tr("delivery.page.refused"))
+                except (DeliveryError, render.RenderUnavailable) as e:
+                    st.error(ui.tr("delivery.page.not_ready",
+                                   error=markdown(e.message(lang) if isinstance(e, DeliveryError) else str(e))))
+                else:
+                    for r in report.results:
+                        (st.success if r.ok else st.error)(markdown(r.line(lang)))
+                    if not report.ok:
+                        st.warning(ui.tr("delivery.some_failed"))
 
 with st.expander(ui.tr("briefing.page.text"), expanded=False):
     st.text(b.meta.title(lang))

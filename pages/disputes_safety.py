@@ -22,13 +22,14 @@ ids = [k.id for k in kpi.kpis_for("disputes")] + [k.id for k in kpi.kpis_for("sa
 # ---------------------------------------------------------------- KPI cards
 cmp = ui.domain_cards(ids, columns=4, pillar_of="disputes_handled")
 current = dict(zip(cmp["kpi_id"], cmp["current"], strict=True))
-monthly = ui.query(series.monthly, f, ["disputes_handled", "mediation_success_rate", "visit_coverage"])
+monthly = ui.query(series.monthly, f.trend(), ["disputes_handled", "mediation_success_rate", "visit_coverage"])
 
 # ---------------------------------------------------------------- disputes
 st.subheader(ui.tr("dis.disputes"), anchor=False)
 left, right = st.columns(2, gap="large")
 with left:
     fig = charts.render_kpi_combo(monthly, ["disputes_handled"], "mediation_success_rate", lang=lg)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("dis.monthly"), scope)
     dd.chart(fig, "dis_monthly", DISPUTES, ("month",), view)
     st.caption(ui.tr("dd.hint.month"))
@@ -58,13 +59,14 @@ with right:
 st.subheader(ui.tr("dis.safety"), anchor=False)
 left, right = st.columns(2, gap="large")
 with left:
-    flow = ui.query(safety.hazard_flow, f)
+    flow = ui.query(safety.hazard_flow, f.trend())
     fig = charts.render_bars_line(
         flow, "month",
         [("hazards_found", ui.kpi_name("hazards_found")), ("hazards_fixed", ui.tr("dis.hazards_fixed"))],
         ("hazard_fix_rate", ui.kpi_name("hazard_fix_rate")), lang=lg, line_percent=True,
         y_title=ui.tr("axis.hazards"), y2_title=ui.kpi_label("hazard_fix_rate"),
         bar_colors=[charts.color_for(safety.KIND), charts.GOOD_COLOR])
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("dis.hazard_flow"), scope)
     dd.chart(fig, "dis_hazard_flow", HAZARDS, ("month",), view)
 with right:
@@ -84,6 +86,7 @@ with left:
     st.plotly_chart(fig, theme=None, config=charts.CONFIG, key="dis_fix_days")
 with right:
     fig = charts.render_kpi_combo(monthly, ["visit_coverage"], lang=lg)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("dis.visits"), scope)
     dd.chart(fig, "dis_visits", HAZARDS, ("month",), view)
 cov = ui.query(safety.visit_coverage_by_quarter, f)
@@ -108,7 +111,7 @@ if which == DISPUTES:
         dd.Col("opened_on", "col.opened_on", "date"), dd.Col("closed_on", "col.closed_on", "date"),
         dd.Col("outcome", "col.outcome"), dd.Col("days", "col.resolve_days", "int"), dd.Col("status", "col.status"),
         dd.Col("source", "col.source"),
-    ], key="dis_disputes", file_stem=ui.tr("dis.file.disputes"), lang=lg)
+    ], key="dis_disputes", file_stem=ui.tr("dis.file.disputes"), lang=lg, story=("case", "case_id"))
 else:
     drill = dd.chips(HAZARDS, view, names=names)
     rows = dd.narrow(ui.query(safety.hazard_list, f), drill, month_col="opened_on")
@@ -117,4 +120,4 @@ else:
         dd.Col("community", "col.community"), dd.Col("compound", "col.compound"),
         dd.Col("opened_on", "col.found_on", "date"), dd.Col("closed_on", "col.fixed_on", "date"),
         dd.Col("days", "col.fix_days", "int"), dd.Col("status", "col.status"), dd.Col("source", "col.source"),
-    ], key="dis_hazards", file_stem=ui.tr("dis.file.hazards"), lang=lg)
+    ], key="dis_hazards", file_stem=ui.tr("dis.file.hazards"), lang=lg, story=("case", "case_id"))

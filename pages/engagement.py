@@ -29,9 +29,10 @@ measure = st.segmented_control(
     ui.tr("overview.trend.metric"), ["activities", "participants"], default="activities", required=True,
     format_func=lambda m: ui.tr(f"overview.trend.{m}"), key="eng_measure", label_visibility="collapsed",
 )
-monthly = ui.query(series.monthly_by_pillar, f)
+monthly = ui.query(series.monthly_by_pillar, f.trend())  # 13 months up to the period's end, the period shaded
 fig = charts.render_stack_pick(monthly, "month", "pillar", measure, lang=lg, value_title=ui.tr(f"axis.{measure}"),
                                selected=drill)
+charts.shade_period(fig, f.start, f.end, lg)
 charts.with_title(fig, ui.tr(f"eng.monthly.{measure}"), scope)
 dd.chart(fig, "eng_monthly", PAGE, ("month", "pillar"), view)
 st.caption(ui.tr("dd.hint.month"))
@@ -84,4 +85,4 @@ dd.paged_table(lambda **page: ui.query(engagement.activity_list, f, drill, **pag
     dd.Col("pillar", "col.pillar"), dd.Col("activity_type", "col.activity_type"), dd.Col("title", "col.title"),
     dd.Col("partner", "col.partner"), dd.Col("participants", "col.participants", "int"),
     dd.Col("volunteers", "col.volunteers", "int"), dd.Col("activity_id", "col.activity_id"),
-], key="eng_list", file_stem=ui.tr("eng.file"), lang=lg)
+], key="eng_list", file_stem=ui.tr("eng.file"), lang=lg, story=("activity", "activity_id"))

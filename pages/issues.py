@@ -24,18 +24,20 @@ cmp = ui.domain_cards(ids, columns=3, pillar_of="cases_opened")
 current = dict(zip(cmp["kpi_id"], cmp["current"], strict=True))
 
 # ---------------------------------------------------------------- flow and rates by month
-monthly = ui.query(series.monthly, f, ["cases_opened", "cases_closed", "open_backlog", "closure_rate",
+monthly = ui.query(series.monthly, f.trend(), ["cases_opened", "cases_closed", "open_backlog", "closure_rate",
                                        "on_time_rate", "satisfaction_rate"])
 left, right = st.columns(2, gap="large")
 with left:
     fig = charts.render_kpi_combo(monthly, ["cases_opened", "cases_closed"], "open_backlog", lang=lg,
                                   share_axis=True)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("iss.flow"), scope)
     dd.chart(fig, "iss_flow", PAGE, ("month",), view)
     st.caption(ui.tr("dd.hint.month"))
 with right:
     fig = charts.render_kpi_lines(monthly, ["closure_rate", "on_time_rate", "satisfaction_rate"], lang=lg,
                                   y_title=ui.tr("axis.rate"))
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("iss.rates"), scope)
     st.plotly_chart(fig, theme=None, config=charts.CONFIG, key="iss_rates")
 
@@ -90,4 +92,5 @@ else:
     cols = head + [dd.Col("closed_on", "col.closed_on", "date"), dd.Col("status", "col.status"),
                    dd.Col("days", "col.case_days", "int", help="col.case_days.help"),
                    dd.Col("sla_days", "col.sla_days", "int"), dd.Col("satisfaction", "col.satisfaction", "int")]
-dd.detail_table(rows, cols, key=f"iss_{which}", file_stem=ui.tr(f"iss.file.{which}"), lang=lg)
+dd.detail_table(rows, cols, key=f"iss_{which}", file_stem=ui.tr(f"iss.file.{which}"), lang=lg,
+                story=("case", "case_id"))

@@ -1,4 +1,4 @@
-"""总览 / Overview: headline KPI cards, monthly activity by pillar, community scorecard, warnings."""
+"""总览 / Overview: headline KPI cards, monthly activity by pillar (13 months, the period shaded), community scorecard, warnings."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ measure = st.segmented_control(
     ui.tr("overview.trend.metric"), ["activities", "participants"], default="activities", required=True,
     format_func=lambda m: ui.tr(f"overview.trend.{m}"), key="overview_trend_measure", label_visibility="collapsed",
 )
-monthly = ui.query(series.monthly_by_pillar, view.filters)
-st.plotly_chart(charts.render_monthly_by_pillar(monthly, measure, lg), theme=None, config=charts.CONFIG,
-                key="overview_trend")
+monthly = ui.query(series.monthly_by_pillar, view.filters.trend())  # 13 months up to the period's end
+fig = charts.shade_period(charts.render_monthly_by_pillar(monthly, measure, lg), view.start, view.end, lg)
+st.plotly_chart(fig, theme=None, config=charts.CONFIG, key="overview_trend")
+st.caption(ui.tr("overview.trend.note"))
 
 # ---------------------------------------------------------------- scorecard and warnings
 ev = ui.query(scorecard.evaluate, view.filters)

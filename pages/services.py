@@ -26,15 +26,17 @@ cmp = ui.domain_cards(ids, columns=2, pillar_of="convenience_services", out_key=
 # ---------------------------------------------------------------- by type and month
 left, right = st.columns(2, gap="large")
 with left:
-    fig = charts.render_stack_pick(ui.query(services.services_monthly, f, kind="convenience"), "month",
+    fig = charts.render_stack_pick(ui.query(services.services_monthly, f.trend(), kind="convenience"), "month",
                                    "activity_type", "services", lang=lg,
                                    value_title=ui.kpi_label("convenience_services"), selected=drill)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("svc.monthly.convenience"), scope)
     dd.chart(fig, "svc_monthly_convenience", PAGE, ("month", "activity_type"), view)
 with right:
-    fig = charts.render_stack_pick(ui.query(services.services_monthly, f, kind="repair"), "month",
+    fig = charts.render_stack_pick(ui.query(services.services_monthly, f.trend(), kind="repair"), "month",
                                    "activity_type", "activities", lang=lg,
                                    value_title=ui.kpi_label("home_repairs"), selected=drill)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("svc.monthly.repair"), scope)
     dd.chart(fig, "svc_monthly_repair", PAGE, ("month", "activity_type"), view)
 st.caption(ui.tr("svc.monthly.note"))
@@ -86,4 +88,4 @@ dd.paged_table(lambda **page: ui.query(services.service_list, f, drill, **page),
     dd.Col("activity_type", "col.service_type"), dd.Col("title", "col.title"), dd.Col("partner", "col.partner"),
     dd.Col("services", "col.services", "int", help="col.services.help"),
     dd.Col("volunteers", "col.volunteers", "int"), dd.Col("activity_id", "col.activity_id"),
-], key="svc_list", file_stem=ui.tr("svc.file"), lang=lg)
+], key="svc_list", file_stem=ui.tr("svc.file"), lang=lg, story=("activity", "activity_id"))

@@ -29,21 +29,24 @@ if f.compounds:
     st.caption(ui.tr("vol.compound_rule"))
 
 # ---------------------------------------------------------------- by month
-monthly = ui.query(series.monthly, f, ["registered_volunteers", "active_volunteers", "active_rate", "service_hours",
+monthly = ui.query(series.monthly, f.trend(), ["registered_volunteers", "active_volunteers", "active_rate", "service_hours",
                                        "points_awarded", "points_redeemed", "points_balance"])
 left, right = st.columns(2, gap="large")
 with left:
     fig = charts.render_kpi_combo(monthly, ["registered_volunteers", "active_volunteers"], "active_rate", lang=lg)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("vol.people"), scope)
     dd.chart(fig, "vol_people", PAGE, ("month",), view)
     st.caption(ui.tr("dd.hint.month"))
 with right:
     fig = charts.render_kpi_combo(monthly, ["service_hours"], lang=lg)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("vol.hours"), scope)
     dd.chart(fig, "vol_hours", PAGE, ("month",), view)
 left, right = st.columns(2, gap="large")
 with left:
     fig = charts.render_kpi_combo(monthly, ["points_awarded", "points_redeemed"], "points_balance", lang=lg)
+    charts.shade_period(fig, f.start, f.end, lg)
     charts.with_title(fig, ui.tr("vol.points"), scope)
     dd.chart(fig, "vol_points", PAGE, ("month",), view)
     st.caption(ui.tr("vol.points.note"))

@@ -240,16 +240,57 @@ def palette(names: Sequence) -> dict:
 
 
 SUBTITLE_LIMIT = 160
+SUBTITLE_LINE = 25  # width of a subtitle line in CJK characters (an ASCII one counts 0.55): what a 360 px phone shows
+SUBTITLE_LINE_PX = 16
+TITLE_LINE = 20  # the same for a title (15 px text)
+TITLE_LINE_PX = 20
+SEPARATOR = " · "  # between the parts of the scope in words (ui.components.scope_words)
+
+
+def _width(text: str) -> float:
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def _chunks(part: str, width: float) -> list[str]:
+    """`part` in pieces of at most `width`, broken after a space or a comma when there is one in the piece."""
+    out: list[str] = []
+    while _width(part) > width:
+        n = 1
+        while _width(part[:n + 1]) <= width:
+            n += 1
+        soft = max(part.rfind(c, 0, n) for c in " ，,、")
+        n = soft + 1 if soft > 0 else n
+        out.append(part[:n].rstrip())
+        part = part[n:].lstrip()
+    return out + ([part] if part else [])
+
+
+def subtitle_lines(text: str, width: float = SUBTITLE_LINE) -> list[str]:
+    """A subtitle broken into lines of at most `width`, at its " · " separators where it can; plotly does not
+    wrap text, so a long subtitle would be cut at a phone's edge."""
+    lines: list[str] = []
+    for part in text.split(SEPARATOR):
+        if lines and _width(lines[-1] + SEPARATOR + part) <= width:
+            lines[-1] += SEPARATOR + part
+        else:
+            lines += _chunks(part, width)
+    return lines
 
 
 def with_title(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
-    """Set a chart's title and (smaller, grey) subtitle — the scope and period in words (data: escaped, and cut at
-    `SUBTITLE_LIMIT` characters)."""
-    t_ = dict(text=escape.chart(title, limit=None), x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
-              pad=dict(l=12, t=10))
+    """Set a chart's title and (smaller, grey) subtitle — the scope and period in words (data: escaped, cut at
+    `SUBTITLE_LIMIT` characters); both broken into lines that fit a phone, the top margin growing with them."""
+    heading = subtitle_lines(title, TITLE_LINE)
+    t_ = dict(text="<br>".join(escape.chart(line, limit=None) for line in heading), x=0, xanchor="left",
+              xref="container", y=1, yanchor="top", yref="container",
+              pad=dict(l=12, t=10 + 8 * (len(heading) - 1)))  # plotly places a wrapped title a little high
+    top = TITLE_MARGIN_TOP + TITLE_LINE_PX * (len(heading) - 1)
     if subtitle:
-        t_["subtitle"] = dict(text=escape.chart(subtitle, limit=SUBTITLE_LIMIT), font=dict(size=12, color=NEUTRAL_COLOR))
-    fig.update_layout(title=t_, margin=dict(t=TITLE_MARGIN_TOP))
+        lines = subtitle_lines(escape.cut(subtitle, SUBTITLE_LIMIT))
+        t_["subtitle"] = dict(text="<br>".join(escape.chart(line, limit=None) for line in lines),
+                              font=dict(size=12, color=NEUTRAL_COLOR))
+        top += SUBTITLE_LINE_PX * (len(lines) - 1)
+    fig.update_layout(title=t_, margin=dict(t=top))
     return fig
 
 
@@ -273,7 +314,7 @@ def render_bars_line(df: pd.DataFrame, x: str, bars: Sequence[tuple[str, str]], 
     """Grouped bars (one per `(column, name)` of `bars`) with an optional line on a second y axis.
 
     `x == "month"` labels month starts as months (2024年3月). Clickable: each
-    bar's customdata is `[x value]` (ISO date for months) — PICK ("month",).
+    bar's and line point's customdata is `[x value]` (ISO date for months) — PICK ("month",).
     `line_percent` draws the line axis 0–100+ with a % suffix.
     """
     cols = [c for c, _ in bars] + ([line[0]] if line else [])
@@ -296,6 +337,7 @@ def render_bars_line(df: pd.DataFrame, x: str, bars: Sequence[tuple[str, str]], 
         own_axis = bool(y2_title) and y2_title != y_title  # same unit as the bars: share their axis
         fig.add_scatter(x=xs, y=d[col].astype("float64").tolist(), name=name, mode="lines+markers",
                         yaxis="y2" if own_axis else "y", line=dict(color=LINE_COLOR, width=2.5), marker=dict(size=7),
+                        customdata=raw,  # a click on the line's point picks its month, like its bars
                         connectgaps=False, hovertemplate=f"{name}<br>%{{x}}: {fmt}<extra></extra>")
         if own_axis:
             y2 = dict(title=dict(text=y2_title, font=dict(size=13)), overlaying="y", side="right", showgrid=False,
@@ -460,7 +502,8 @@ def render_rank_bar(df: pd.DataFrame, category: str, value: str, *, lang: str | 
     fig.update_xaxes(title_text=value_title, showgrid=True, gridcolor=GRID_COLOR, rangemode="tozero")
     fig.update_yaxes(type="category", showgrid=False)
     _category_header(fig, category_title)
-    fig.update_layout(showlegend=False, clickmode="event+select")
+    # room on the right for the longest bar's value (outside the bar: a phone's plot is narrow, it was cut)
+    fig.update_layout(showlegend=False, clickmode="event+select", margin=dict(r=56 if text else 24))
     return apply(fig, max(height, 30 * len(d) + 150))
 
 
@@ -557,8 +600,9 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
     xs = sorted(d[x].dropna().unique(), key=_sort_key)
     rows = list(dict.fromkeys(d["_row"]))
     is_date = bool(xs) and hasattr(xs[0], "isoformat")
-    xl = {v: escape.chart(fmt_month(pd.Timestamp(v).date(), lang) if is_date and x == "month"
-                          else _quarter_label(v, lang) if is_date else v) for v in xs}
+    words = {v: (fmt_month(pd.Timestamp(v).date(), lang) if x == "month" else _quarter_label(v, lang, short=True))
+             if is_date else v for v in xs}
+    xl = {v: _two_lines(w) if is_date else escape.chart(w) for v, w in words.items()}
     repeated = pd.Series([r[1] for r in rows]).duplicated(keep=False).tolist()
     if y_label:
         text_of = dict(zip(d["_row"], d[y_label].astype(str), strict=False))
@@ -572,6 +616,7 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
     suffix = "%" if percent else ""
     text = [["" if pd.isna(v) else f"{v:,.{decimals}f}{suffix}" for v in row] for row in zvals]
     xlabels = distinct_labels([xl[v] for v in xs])
+    xhover = distinct_labels([escape.chart(words[v]) for v in xs])
     zmax = float(pd.Series(zvals.ravel()).max(skipna=True) or 0)
     if target is not None:
         top = max(zmax, target * 1.2)
@@ -582,16 +627,15 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
         scale, zmin, ztop = SEQUENTIAL_SCALE, 0.0, max(zmax, 1e-9)
     fig = go.Figure(go.Heatmap(
         z=zvals, x=xlabels, y=ylabels, text=text, texttemplate="%{text}", textfont=dict(size=12),
-        colorscale=scale, zmin=zmin, zmax=ztop, xgap=2, ygap=2, hoverinfo="skip",
-        colorbar=dict(title=dict(text=z_title, side="right"), ticksuffix=suffix, thickness=12),
-    ))
+        colorscale=scale, zmin=zmin, zmax=ztop, xgap=2, ygap=2, hoverinfo="skip", showscale=False,
+    ))  # no colour bar: every cell writes its value, and the bar took a third of a phone's width
     px, py, cd, hover = [], [], [], []
     for i, r in enumerate(rows):
         for j, xv in enumerate(xs):
             px.append(xlabels[j])
             py.append(ylabels[i])
             cd.append([_iso(xv), _iso(r[1])] + ([_iso(r[0])] if group else []))
-            hover.append(f"{ylabels[i]} · {xlabels[j]}<br>{z_title}: {text[i][j] or '—'}")
+            hover.append(f"{ylabels[i]} · {xhover[j]}<br>{z_title}: {text[i][j] or '—'}")
     # invisible markers: heat maps cannot be selected in plotly, markers can; with hoverdistance -1 the
     # nearest marker (= the cell under the pointer) takes the click
     fig.add_scatter(x=px, y=py, mode="markers", customdata=cd, hovertext=hover, hoverinfo="text",
@@ -609,14 +653,28 @@ def render_heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, lang: str | None
     # fixed ranges: the invisible markers must not pad the axes
     fig.update_xaxes(title_text=x_title, type="category", showgrid=False, ticks="", showline=False,
                      range=[-0.5, len(xs) - 0.5], autorange=False)
+    if is_date:  # two short lines fit a phone's columns upright (turned, they would read bottom line first)
+        fig.update_xaxes(tickangle=0)
     fig.update_yaxes(title_text=y_title, type="category", showgrid=False, ticks="", showline=False,
                      range=[len(rows) - 0.5, -0.5], autorange=False)
     fig.update_layout(clickmode="event+select", hovermode="closest", hoverdistance=-1, showlegend=False)
     return apply(fig, height or max(HEIGHT, 30 * len(rows) + 170))
 
 
-def _quarter_label(v, lang) -> str:
-    return fmt_quarter(pd.Timestamp(v).date(), lang)
+def _quarter_label(v, lang, short: bool = False) -> str:
+    return fmt_quarter(pd.Timestamp(v).date(), lang, short=short)
+
+
+def _two_lines(label: str) -> str:
+    """A month or quarter tick as two lines of chart text (2026年<br>7月, Jul<br>2026): narrow columns (a phone)
+    need neither slanted labels nor overlapping ones."""
+    head, sep, tail = label.partition("年")
+    if not (sep and tail):
+        head, sep, tail = label.rpartition(" ")
+        sep = ""
+    if not (head and tail):
+        return escape.chart(label)
+    return f"{escape.chart(head + sep)}<br>{escape.chart(tail)}"
 
 
 def render_cohort(df: pd.DataFrame, *, lang: str | None = None, height: int | None = None) -> go.Figure:
@@ -626,7 +684,7 @@ def render_cohort(df: pd.DataFrame, *, lang: str | None = None, height: int | No
         return _empty(lang, height or HEIGHT)
     d = df.copy()
     d["offset_label"] = [t("chart.cohort_offset", lang, n=int(n)) for n in d["offset"]]
-    d["cohort_label"] = [t("chart.cohort_row", lang, quarter=_quarter_label(c, lang), n=int(s))
+    d["cohort_label"] = [t("chart.cohort_row", lang, quarter=_quarter_label(c, lang, short=True), n=int(s))
                          for c, s in zip(d["cohort"], d["size"], strict=True)]
     fig = render_heatmap(d, "offset_label", "cohort", "retention", lang=lang, y_label="cohort_label",
                          x_title=t("axis.cohort_offset", lang), y_title=t("axis.cohort", lang),
@@ -650,4 +708,111 @@ def render_kpi_lines(df: pd.DataFrame, kpi_ids: Sequence[str], *, lang: str | No
     _legend_below(fig)
     if y_title:
         fig.update_layout(yaxis=dict(title=dict(text=y_title)))
+    return fig
+
+
+PERIOD_SHADE = _shade(SEQUENCE[0], 0.09)  # the selected period behind a longer monthly trend: the template's blue
+
+
+def _categories(fig: go.Figure) -> list:
+    """The x categories of a vertical chart in the order plotly draws them (first appearance over the traces)."""
+    out: dict = {}
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" or trace.x is None:
+            continue
+        out.update(dict.fromkeys(trace.x))
+    return list(out)
+
+
+def shade_period(fig: go.Figure, start, end, lang: str | None = None) -> go.Figure:
+    """Shade the months of [start, end] on a monthly chart (x = month labels, as every `render_*` here draws
+    them) and label the band "所选期间" — the selected period inside a longer trend (`kpi.calendar.trend_window`).
+
+    Nothing is added when no month of the period is on the chart, or when every month is (a period as long as
+    the trend: the band would only repeat the whole chart)."""
+    from kpi.calendar import month_starts
+
+    cats = _categories(fig)
+    wanted = {_label(m, lang, month=True) for m in month_starts(start, end)}
+    idx = [i for i, c in enumerate(cats) if c in wanted]
+    if not idx or len(idx) == len(cats):
+        return fig
+    fig.add_vrect(x0=min(idx) - 0.5, x1=max(idx) + 0.5, fillcolor=PERIOD_SHADE, line_width=0, layer="below",
+                  annotation=dict(text=escape.chart(t("chart.selected_period", lang)), showarrow=False,
+                                  font=dict(size=12, color=SEQUENCE[0]), yanchor="bottom"),
+                  annotation_position="top left")  # just above the plot area: never over a bar
+    return fig
+
+
+# ---------------------------------------------------------------------- the explorer's answer
+
+TIME_DIMENSIONS = ("month", "quarter", "year")
+
+
+def time_label(v, dim: str, lang: str | None) -> str:
+    """A time dimension's value as shown: 2024-03, 2024年第1季度 / 2024 Q1, 2024."""
+    if v is None:
+        return ""
+    return fmt_quarter(str(v), lang) if dim == "quarter" else str(v)
+
+
+def answer_shape(group: Sequence[str]) -> str:
+    """Which chart an explorer answer takes: 'number' (ungrouped), 'line' (over time), 'bars' (over a
+    category) or 'heatmap' (two dimensions)."""
+    if not group:
+        return "number"
+    if len(group) == 2:
+        return "heatmap"
+    return "line" if group[0] in TIME_DIMENSIONS else "bars"
+
+
+def render_answer(df: pd.DataFrame, group: Sequence[str], value_title: str, *, lang: str | None = None,
+                  dim_titles: dict | None = None, none_label: str | None = None, percent: bool = False,
+                  decimals: int = 0, height: int = HEIGHT) -> go.Figure:
+    """The explorer's answer (`kpi.explore.answer`: the `group` columns and `value`) as the chart its shape
+    calls for (`answer_shape`): a single number, a line over time, horizontal bars over a category, a heat map
+    over two dimensions (time, when grouped by it, across). Names from the data are escaped."""
+    titles = dim_titles or {}
+    shape = answer_shape(group)
+    fmt = f",.{decimals}f"
+    suffix = "%" if percent else ""
+    if shape == "number":
+        v = df["value"].iloc[0] if len(df) else float("nan")
+        fig = go.Figure(go.Indicator(mode="number", value=None if pd.isna(v) else float(v),
+                                     number=dict(valueformat=fmt, suffix=suffix, font=dict(size=56)),
+                                     title=dict(text=escape.chart(value_title, limit=None))))
+        if pd.isna(v):
+            return _empty(lang, height)
+        return apply(fig, 220)
+    if df is None or df.empty or df["value"].isna().all():
+        return _empty(lang, height)
+    d = df.copy()
+    relabel = {}  # time codes sort as time (2025Q1 < 2025Q2 < 2026Q1); their labels replace them once drawn
+    for g in group:
+        if g in TIME_DIMENSIONS:
+            relabel.update({escape.chart(v): escape.chart(time_label(v, g, lang)) for v in d[g]})
+            if shape == "line":
+                d[g] = [time_label(v, g, lang) for v in d[g]]
+        else:
+            d[g] = [none_label if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in d[g]]
+    if shape == "line":
+        g = group[0]
+        fig = go.Figure(go.Scatter(
+            x=[escape.chart(v) for v in d[g]], y=d["value"].astype("float64"), mode="lines+markers",
+            line=dict(color=SEQUENCE[0], width=2.5),
+            hovertemplate=f"%{{x}}<br>{escape.chart(value_title, limit=None)}: %{{y:{fmt}}}{suffix}<extra></extra>"))
+        fig.update_xaxes(title_text=titles.get(g, ""), type="category")
+        fig.update_yaxes(title_text=value_title, ticksuffix=suffix)
+        fig.update_layout(showlegend=False)
+        return apply(fig, height)
+    if shape == "bars":
+        return render_rank_bar(d, group[0], "value", lang=lang, category_title=titles.get(group[0], ""),
+                               value_title=value_title, value_format=fmt, height=height)
+    x, y = (group[0], group[1]) if group[0] in TIME_DIMENSIONS or group[1] not in TIME_DIMENSIONS \
+        else (group[1], group[0])
+    fig = render_heatmap(d, x, y, "value", lang=lang, x_title=titles.get(x, ""), y_title=titles.get(y, ""),
+                         z_title=value_title, percent=percent, decimals=decimals, height=height)
+    if x in TIME_DIMENSIONS:
+        for trace in fig.data:
+            trace.x = [relabel.get(v, v) for v in trace.x]
     return fig

@@ -21,6 +21,12 @@ and URL parameter values are data: they must never become a link, an image
   chart); `limit=None` keeps the whole text (sentences that are wrapped
   elsewhere).
 
+- `chat(text)`: for the markdown of work-chat group robots (企业微信 / 钉钉, `briefing.delivery`). Their
+  markdown is not CommonMark and a backslash escape is not reliably honoured (it may show, or not protect),
+  so every character that could start markup there (`[ ] ( ) < > * _ # ` ! | ~ > $ &` …) becomes its
+  full-width look-alike (`［`, `＜`, `＊` …): the text reads the same and can never be a link, an image, a
+  `<font>` tag, a heading or an @mention. Line breaks become spaces; long names are cut like `chart`.
+
 Other markups escape with their own rules: the PDF's ReportLab paragraphs use
 `xml.sax.saxutils.escape` (`briefing/pdf.py`); spreadsheets neutralise
 formulas with `present.spreadsheet.neutralise_value`; PPTX text and `st.text`
@@ -66,3 +72,13 @@ def chart(text: object, limit: int | None = CHART_LIMIT) -> str:
     """`text` as literal text in a plotly label, legend, hover or annotation: one line, cut to `limit` characters
     with "…", `<` `>` `&` as entities and `%` as `&#37;` (no `%{…}` placeholder)."""
     return html.escape(cut(text, limit), quote=False).replace("%", "&#37;")
+
+
+# the ASCII characters that can start markup in a work-chat robot's markdown → their full-width forms
+_CHAT = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "[]()<>*_#`!|~$&@\\{}+-=:;\"'%^"})
+
+
+def chat(text: object, limit: int | None = CHART_LIMIT) -> str:
+    """`text` as literal text in a 企业微信 / 钉钉 robot's markdown: one line, cut to `limit` characters with "…",
+    every markup-starting ASCII character replaced by its full-width form (`<` → `＜`, `[` → `［`, `@` → `＠`)."""
+    return cut(text, limit).translate(_CHAT)

@@ -36,10 +36,10 @@ def record_downloads(monkeypatch) -> dict[str, pd.DataFrame]:
     return seen
 
 
-def open_page(page: str, query: dict | None = None, state: dict | None = None):
-    """The page in a fresh AppTest session, optionally with URL parameters and session values set
-    before a second run (e.g. a drill-down as a click would store it)."""
-    at = run_app(query=query, page=f"pages/{page}.py")
+def open_page(page: str, query: dict | None = None, state: dict | None = None, role: str = "leader"):
+    """The page in a fresh AppTest session (signed in with `role`), optionally with URL parameters and session
+    values set before a second run (e.g. a drill-down as a click would store it)."""
+    at = run_app(query=query, page=f"pages/{page}.py", role=role)
     if state:
         for k, v in state.items():
             at.session_state[k] = v

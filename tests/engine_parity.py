@@ -22,6 +22,7 @@ import pandas as pd
 
 import kpi
 from kpi.catalogue import CATALOGUE
+from kpi.explore import Question
 from kpi.filters import Filters
 from tests.conftest import ROOT, TARGETS
 
@@ -42,7 +43,7 @@ SCOPES = [
 # module → the kpi module a page's name refers to
 MODULES = {"kpi": "kpi", "series": "kpi.series", "scorecard": "kpi.scorecard", "engagement": "kpi.engagement",
            "issues": "kpi.issues", "disputes": "kpi.disputes", "safety": "kpi.safety", "services": "kpi.services",
-           "volunteers": "kpi.volunteers", "submissions": "kpi.submissions"}
+           "volunteers": "kpi.volunteers", "submissions": "kpi.submissions", "explore": "kpi.explore"}
 
 ALL_IDS = list(CATALOGUE)
 
@@ -62,7 +63,21 @@ def _variants(f: Filters) -> dict[str, list[tuple[tuple, dict]]]:
         "kpi.services.services_monthly": [((f,), {"kind": k}) for k in (None, "convenience", "repair")],
         "kpi.submissions.submissions": [((allowed, date(2024, 6, 20)), {"deadline_day": 10})],
         "kpi.submissions.load_history": [((), {"allowed": allowed, "limit": 200})],
+        "kpi.explore.answer": [((q, f), {"targets": TARGETS}) for q in EXPLORE_QUESTIONS],
+        "kpi.explore.rows": [((Question("activities", keywords=("议事",)), f), {"page": 1, "page_size": 20})],
+        "kpi.explore.options": [((t,), {"allowed": allowed}) for t in ("cases", "volunteer_hours", "redemptions")],
     }
+
+
+EXPLORE_QUESTIONS = (  # the explorer's shapes: ungrouped, time, category, two dimensions, each ledger, a KPI measure
+    Question("cases", choices=(("category", ("停车管理", "人车分流")),), group=("month",)),
+    Question("activities", group=("partner", "quarter"), measure="sum:participants", keywords=("活动",)),
+    Question("cases", measure="satisfaction_rate", group=("community",)),
+    Question("cases", measure="resolution_days_p90", ranges=(("closed_on", date(2024, 1, 1), None),)),
+    Question("volunteer_hours", group=("year", "team"), measure="sum:hours"),
+    Question("redemptions", group=("item",), measure="sum:points"),
+    Question("volunteers", group=("team",)),
+)
 
 
 def page_series() -> list[str]:

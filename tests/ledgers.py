@@ -61,3 +61,21 @@ def write_rosters(folder: Path) -> list[Path]:
         write_csv(folder / "b.csv", COMPOUNDS),
         write_csv(folder / "c.csv", VOLUNTEERS),
     ]
+
+
+def second_version(src: Path, folder: Path, key: str, changes: dict[str, str], key_column: str = "编号") -> Path:
+    """A later version of the CSV ledger `src` under the same file name in `folder`: the row whose `key_column` is
+    `key` gets `changes` (header → new text), every other row is as it was."""
+    text = src.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    head = rows[0]
+    found = 0
+    for r in rows[1:]:
+        if r and r[head.index(key_column)] == key:
+            for col, value in changes.items():
+                r[head.index(col)] = value
+            found += 1
+    if found != 1:
+        raise ValueError(f"{key!r} is in {found} rows of {src.name}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_csv(folder / src.name, rows)

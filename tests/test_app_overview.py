@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 import kpi
-from kpi import scorecard, series
+from kpi import scorecard
 from present.format import fmt_change, fmt_kpi
 from tests.conftest import TARGETS
 from tests.raw_figures import raw_figures
@@ -57,9 +57,20 @@ def test_default_filters(con):
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = [tr["name"] for tr in fig["data"]]
     assert names == ["联动联建", "居民自治", "志愿服务", "社会治理"]
-    monthly = series.monthly_by_pillar(con, kpi.Filters(*Q3_2026))
-    first = monthly[monthly["pillar"] == "联动联建"]["activities"].tolist()
-    assert fig["data"][0]["y"] == first
+    # 13 months up to the period's end (2025-09 … 2026-09), each the raw count of 联动联建 activities that month
+    assert fig["data"][0]["x"][0] == "2025年9月" and fig["data"][0]["x"][-1] == "2026年9月"
+    assert len(fig["data"][0]["x"]) == 13
+    raw = con.execute("""SELECT strftime(date, '%Y-%m') AS m, count(*) FROM activities
+                          WHERE pillar = '联动联建' AND date BETWEEN '2025-09-01' AND '2026-09-30'
+                          GROUP BY ALL""").fetchall()
+    by_month = dict(raw)
+    months = [f"{y}-{m:02d}" for y, m in [(2025, 9), (2025, 10), (2025, 11), (2025, 12)] + [(2026, i) for i in
+                                                                                             range(1, 10)]]
+    assert fig["data"][0]["y"] == [by_month.get(m, 0) for m in months]
+    # the selected quarter (the last three of the 13 bars) shaded and labelled; the cards stay on the quarter
+    (shape,) = fig["layout"]["shapes"]
+    assert (shape["x0"], shape["x1"], shape["xref"]) == (9.5, 12.5, "x")
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["所选期间"]
     assert "该范围内暂无数据" not in all_text(at)
 
 

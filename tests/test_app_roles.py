@@ -18,7 +18,8 @@ from tests.ui_helpers import all_text, app_env, assert_clean, header_scope, run_
 
 NANWAN = "南湾社区"
 PAGES = ["pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
-         "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/kpi_catalogue.py"]
+         "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/kpi_catalogue.py",
+         "pages/explore.py"]
 
 
 @pytest.fixture(scope="module")

@@ -216,9 +216,9 @@ def test_navigation_order_and_titles():
     files = [f for f, _, _ in pages]
     assert files == ["pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
                      "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/submissions.py",
-                     "pages/kpi_catalogue.py"]
+                     "pages/explore.py", "pages/kpi_catalogue.py"]
     assert [t(k) for _, k, _ in pages] == ["总览", "活动参与", "诉求办理", "矛盾纠纷与平安", "便民服务", "志愿积分",
-                                          "季度简报", "报送情况", "指标说明"]
+                                          "季度简报", "报送情况", "数据查询", "指标说明"]
 
 
 @pytest.mark.usefixtures("app_env")
@@ -321,13 +321,43 @@ def test_kpi_catalogue_lists_every_kpi_in_both_languages():
     assert all(k.name_en in text and k.definition_en in text for k in CATALOGUE.values())
 
 
-def test_missing_warehouse_explains_what_to_run(tmp_path, monkeypatch):
+def test_missing_warehouse_explains_what_to_run(tmp_path, monkeypatch, caplog):
+    """Anyone may open this screen before signing in: it says what to run, and the server path goes to the
+    server's log only."""
     monkeypatch.setenv("GOV_DB", str(tmp_path / "nothing.duckdb"))
     at = run_app()
     assert not at.exception
     text = "\n".join(e.value for e in at.error)
-    assert "make run" in text and "python -m etl demo" in text and "nothing.duckdb" in text
-    assert "未找到数据仓库" in text and "was not found" in text
+    assert "make run" in text and "python -m etl demo" in text
+    assert "还没有数据仓库" in text and "no warehouse yet" in text
+    assert "nothing.duckdb" not in text and str(tmp_path) not in all_text(at)
+    assert any("nothing.duckdb" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("lake", [None, "unpublished"])
+def test_lake_engine_without_a_lake_says_so_without_a_path(tmp_path, monkeypatch, lake):
+    monkeypatch.setenv("GOV_ENGINE", "duckdb-lake")
+    if lake is None:
+        monkeypatch.delenv("GOV_LAKE", raising=False)
+    else:
+        (tmp_path / lake).mkdir()
+        monkeypatch.setenv("GOV_LAKE", str(tmp_path / lake))
+    at = run_app()
+    assert not at.exception
+    text = all_text(at)
+    assert "没有找到已发布的数据湖" in text and "no published lake was found" in text
+    assert "python -m etl lake --out" in text and str(tmp_path) not in text
+
+
+def test_an_unknown_engine_is_a_clear_message_not_a_traceback(monkeypatch):
+    import engines
+
+    monkeypatch.setenv("GOV_ENGINE", "oracle<script>")
+    at = run_app()
+    assert not at.exception
+    text = "\n".join(e.value for e in at.error)
+    assert "GOV_ENGINE 无效" in text and "GOV_ENGINE is not valid" in text
+    assert all(name in text for name in engines.ENGINES) and "oracle" not in text
 
 
 def test_a_new_load_shows_up_on_the_next_rerun(demo_db, tmp_path, monkeypatch):
@@ -368,7 +398,9 @@ def test_targets_file_error_is_shown_not_raised(tmp_path, monkeypatch):
     monkeypatch.setenv("GOV_TARGETS", str(bad))
     at = run_app()
     assert not at.exception
-    assert any("目标值文件有误" in e.value for e in at.error)
+    errors = shown("\n".join(e.value for e in at.error))
+    assert "目标值文件有误" in errors and "targets.toml" in errors and "not valid TOML" in errors
+    assert str(tmp_path) not in all_text(at)  # the file's name, never the server path
 
 
 def test_pages_are_thin():

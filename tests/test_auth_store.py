@@ -543,3 +543,60 @@ def test_two_processes_write_at_once(store: AccountStore):
     assert p.returncode == 0, err
     rows = store.audit_rows(action="export")
     assert sum(r["actor"] == "proc" for r in rows) == 60 and sum(r["actor"] == "main" for r in rows) == 60
+
+
+# --- the explorer's saved questions (issue 12) ----------------------------------------------------------------
+
+def test_saved_questions_own_shared_and_audited(store: AccountStore):
+    q1 = "table=cases&group=month&f.category=停车管理"
+    mine = store.save_question("leader", "  停车 诉求\u200b ", q1)
+    assert [(r["name"], r["query"], r["shared"]) for r in store.questions("leader")] == [("停车 诉求", q1, False)]
+    assert store.questions("nanwan") == []  # another account does not see it
+    with pytest.raises(AccountError):  # only administrators share
+        store.save_question("leader", "x", q1, shared=True)
+    shared = store.save_question("admin", "全街道志愿时长", "table=volunteer_hours&measure=sum:hours", shared=True)
+    assert [r["name"] for r in store.questions("nanwan")] == ["全街道志愿时长"]
+    assert [r["name"] for r in store.questions("LEADER")] == ["全街道志愿时长", "停车 诉求"]  # shared first
+    assert store.save_question("leader", "停车 诉求", "table=cases") == mine  # same name: replaced
+    assert [r["query"] for r in store.questions("leader") if not r["shared"]] == ["table=cases"]
+    with pytest.raises(AccountError):  # not the owner, not an administrator
+        store.delete_question(shared, actor="leader")
+    with pytest.raises(AccountError):
+        store.delete_question(mine, actor="nanwan")
+    store.delete_question(mine, actor="leader")
+    store.delete_question(shared, actor="admin")
+    assert store.questions("leader") == []
+    with pytest.raises(AccountError):
+        store.delete_question(shared, actor="admin")
+    actions = [(r["action"], r["actor"], r["target"]) for r in store.audit_rows()
+               if r["action"].startswith("question_")]
+    assert sorted(actions) == sorted([("question_save", "leader", "停车 诉求"), ("question_share", "admin", "全街道志愿时长"),
+                                      ("question_save", "leader", "停车 诉求"), ("question_delete", "leader", "停车 诉求"),
+                                      ("question_delete", "admin", "全街道志愿时长")])
+
+
+@pytest.mark.parametrize("name, query", [("", "table=cases"), ("   ", "table=cases"), ("x", "a\x00b"),
+                                         ("x", "q" * 5000)])
+def test_saved_question_refuses_empty_names_and_bad_queries(store: AccountStore, name, query):
+    with pytest.raises(AccountError):
+        store.save_question("leader", name, query)
+    assert store.questions("leader") == []
+
+
+def test_a_version_1_file_is_migrated_and_keeps_its_accounts(tmp_path: Path):
+    from auth.store import MIGRATIONS, _statements
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        con.execute(statement)
+    con.execute("INSERT INTO accounts VALUES ('wang', 'leader', NULL, '王', 'x', 0, '2026-01-01', '2026-01-01')")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    s = AccountStore(path, hasher=fast_hasher())
+    assert s.schema_version() == SCHEMA_VERSION == 2
+    assert [a["name"] for a in s.list_accounts()] == ["wang"]
+    assert s.questions("wang") == []
+    s.save_question("wang", "mine", "table=activities")
+    assert [r["name"] for r in s.questions("wang")] == ["mine"]

@@ -44,7 +44,7 @@ def files(briefings, tmp_path_factory):
     out = {}
     for k, b in briefings.items():
         d = tmp_path_factory.mktemp(f"briefing_{k}")
-        out[k] = exports.export_all(b, d, exports.FORMATS, "zh")
+        out[k] = exports.export_all(b, d, exports.DEFAULT_FORMATS, "zh")
     return out
 
 

@@ -42,7 +42,7 @@ def test_default_is_the_last_complete_quarter_for_the_whole_street():
     text = _page_text(at)
     assert "2026年第三季度，沌阳街道共开展活动" in text  # the narrative (copyable text)
     assert "python -m briefing --quarter 2026Q3" in text
-    assert len(at.get("download_button")) == 4
+    assert len(at.get("download_button")) == 5  # PNG, PDF, PPTX, Excel and the 长图
     if chromium_path():
         assert _images(at), "the canvas image is missing"
 
@@ -67,6 +67,19 @@ def test_choosing_quarter_and_scope_on_the_page_updates_the_filters():
     assert at.query_params.get("period") in ("2025Q2", ["2025Q2"])
     assert "南湾社区" in str(at.query_params.get("community"))
     assert "2025年第二季度，南湾社区共开展活动" in _page_text(at)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_long_image_downloads_and_previews_at_phone_width_on_demand():
+    at = run_app({"period": "2024Q1", "community": "南湾社区"}, page=PAGE)
+    assert "长图（手机）" in [b.label for b in at.get("download_button")]
+    if not chromium_path():
+        pytest.skip("Chromium not found: the 长图 preview needs it")
+    before = len(_images(at))
+    at.toggle(key="briefing_long_preview").set_value(True).run()
+    assert_clean(at)
+    images = _images(at)
+    assert len(images) == before + 1
 
 
 @pytest.mark.usefixtures("app_env")

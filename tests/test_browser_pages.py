@@ -118,12 +118,26 @@ def test_category_click_chip_and_download(page, server):
 def test_month_click_narrows_the_global_period_and_url(page, server):
     page.goto(f"{server}/issues")
     settle(page, PAGES["issues"])
-    click_bar(page, "iss_flow", 1)  # a bar of August
+    click_bar(page, "iss_flow", 11)  # a bar of August 2026 (the trend runs 2025年9月 … 2026年9月)
     page.wait_for_url(re.compile(r"period=custom&start=2026-08-01&end=2026-08-31"), timeout=WAIT_MS)
     settle(page)
     assert page.locator("h4").first.inner_text().endswith("2026年8月")
     back = page.locator('[class*="st-key-dd_undo_"]')
     assert "返回 2026年第三季度" in back.inner_text()
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_month_before_the_period_becomes_the_period(page, server):
+    page.goto(f"{server}/issues")
+    settle(page, PAGES["issues"])
+    click_bar(page, "iss_flow", 1)  # October 2025: in the 13-month trend, before the selected quarter
+    page.wait_for_url(re.compile(r"period=custom&start=2025-10-01&end=2025-10-31"), timeout=WAIT_MS)
+    settle(page)
+    assert page.locator("h4").first.inner_text().endswith("2025年10月")
+    page.locator('[class*="st-key-dd_undo_"]').click()  # back to the quarter
+    page.wait_for_url(lambda url: "2025-10" not in url, timeout=WAIT_MS)
+    settle(page)
+    assert page.locator("h4").first.inner_text().endswith("2026年第三季度")
     assert page.locator(EXCEPTION).count() == 0
 
 

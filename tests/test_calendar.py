@@ -184,3 +184,32 @@ def test_quarter_options_newest_first_with_extra():
     opts = calendar.quarter_options(date(2025, 8, 3), TODAY, extra=("2001Q1", "2025 q4", "junk"))
     assert opts == ["2026Q4", "2026Q3", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2001Q1"]
     assert calendar.quarter_options(None, TODAY) == ["2026Q4", "2026Q3"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "window_start", "window_end"),
+    [
+        (date(2024, 1, 1), date(2024, 3, 31), date(2023, 3, 1), date(2024, 3, 31)),  # 2024Q1: 2023-03 … 2024-03
+        (date(2024, 10, 1), date(2024, 12, 31), date(2023, 12, 1), date(2024, 12, 31)),  # a year end
+        (date(2024, 2, 1), date(2024, 2, 29), date(2023, 2, 1), date(2024, 2, 29)),  # one leap month
+        (date(2026, 11, 1), date(2026, 11, 28), date(2025, 11, 1), date(2026, 11, 28)),  # this month so far
+        (date(2024, 1, 15), date(2024, 3, 10), date(2023, 3, 1), date(2024, 3, 10)),  # custom days
+        (date(2024, 1, 1), date(2024, 12, 31), date(2023, 12, 1), date(2024, 12, 31)),  # a year: 13 months
+        (date(2022, 5, 1), date(2024, 3, 31), date(2022, 5, 1), date(2024, 3, 31)),  # longer: the whole period
+    ],
+)
+def test_trend_window(start, end, window_start, window_end):
+    assert calendar.trend_window(Period(start, end)) == Period(window_start, window_end)
+
+
+def test_trend_window_months_and_filters():
+    from kpi.filters import Filters
+
+    assert calendar.trend_window(Period(date(2024, 1, 1), date(2024, 3, 31)), 3) == \
+        Period(date(2024, 1, 1), date(2024, 3, 31))
+    with pytest.raises(ValueError):
+        calendar.trend_window(Period(date(2024, 1, 1), date(2024, 3, 31)), 0)
+    f = Filters(date(2024, 1, 1), date(2024, 3, 31), communities=("南湾社区",), allowed=("南湾社区",))
+    t = f.trend()
+    assert (t.start, t.end) == (date(2023, 3, 1), date(2024, 3, 31))
+    assert (t.communities, t.allowed) == (("南湾社区",), ("南湾社区",))  # the scope is kept

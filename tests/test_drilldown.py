@@ -41,6 +41,11 @@ def test_split_and_global_view():
     assert (v.start, v.end) == (date(2026, 7, 15), date(2026, 7, 31))  # clipped to the period
     assert dd.global_view(ViewState(date(2026, 8, 1), date(2026, 8, 31), "custom"), {"month": "2026-08-01"}) == \
         ViewState(date(2026, 8, 1), date(2026, 8, 31), "custom")  # already that month: unchanged
+    # a month of the 13-month trend before the period: the period becomes that whole month
+    v = dd.global_view(Q3, {"month": "2025-09-01"})
+    assert (v.start, v.end, v.period) == (date(2025, 9, 1), date(2025, 9, 30), "custom")
+    v = dd.global_view(ViewState(date(2026, 7, 15), date(2026, 9, 30), "custom"), {"month": "2026-06-01"})
+    assert (v.start, v.end) == (date(2026, 6, 1), date(2026, 6, 30))  # just before a mid-month start: whole
     narrowed = ViewState(Q3.start, Q3.end, Q3.period, ("凤亭社区（演示）",), ("凤亭华庭",))
     v = dd.global_view(narrowed, {"community": "南湾社区"})
     assert v.communities == ("南湾社区",) and v.compounds == () and v.period == "2026Q3"
@@ -97,6 +102,17 @@ def test_apply_pick_sets_global_filters_and_keeps_the_local_part():
     assert state[K_PERIOD] == "quarter" and state[K_QUARTER] == "2026Q3"
     assert (state[K_START], state[K_END]) == (Q3.start, Q3.end)
     assert dd._UNDO not in state
+
+
+def test_apply_pick_on_a_month_before_the_period_and_back():
+    state: dict = {}
+    after = dd.apply_pick("issues", {"month": "2025-10-01"}, Q3, state=state)
+    assert state[K_PERIOD] == "custom"
+    assert (state[K_START], state[K_END]) == (date(2025, 10, 1), date(2025, 10, 31))
+    assert (after.start, after.end) == (date(2025, 10, 1), date(2025, 10, 31))
+    assert dd.undo_label(state[dd._UNDO], "zh") == "返回 2026年第三季度"
+    dd.undo_scope(state)
+    assert state[K_PERIOD] == "quarter" and state[K_QUARTER] == "2026Q3"
 
 
 def test_apply_pick_community_and_extra_state():

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from present import charts
-from present.escape import chart, cut, markdown
+from present.escape import chart, chat, cut, markdown
 
 LONG = "很长的名字" * 2000
 
@@ -91,8 +91,9 @@ def test_heatmap_rows_and_scope_subtitle_are_text():
     text = _texts(fig)
     assert "<a href" not in text and "<span style=font-size:60px>" not in text and LONG not in text
     assert list(fig.data[0].y) == ["&lt;a href=http://evil&gt;c&lt;/a&gt;", "![c](http://h/c.png)"]
-    assert fig.layout.title.subtitle.text.startswith("沌阳街道 · &lt;span style=font-size:60px&gt;BIG&lt;/span&gt; · ")
-    assert fig.layout.title.subtitle.text.endswith("…")
+    lines = fig.layout.title.subtitle.text.split("<br>")  # the subtitle's lines (present.charts.subtitle_lines)
+    assert lines[:2] == ["沌阳街道", "&lt;span style=font-size:60px&gt;BIG&lt;/span&gt;"]
+    assert lines[-1].endswith("…") and all("<" not in line for line in lines)
 
 
 def test_monthly_lines_per_community_are_text():
@@ -100,3 +101,13 @@ def test_monthly_lines_per_community_are_text():
                        "kpi_id": ["closure_rate"] * 2, "value": [50.0, 60.0]})
     fig = charts.render_monthly_kpi(df, ["closure_rate"])
     assert [t.name for t in fig.data] == ["&lt;a href=x&gt;a&lt;/a&gt;", "很长的名字" * 7 + "很长的名…"]
+
+
+def test_chat_makes_work_chat_markup_plain_full_width_text():
+    assert chat("[点此](http://evil)") == "［点此］（http：//evil）"
+    assert chat("![i](http://x/y.png)") == "！［i］（http：//x/y.png）"
+    assert chat("<font color=red>@all</font>") == "＜font color＝red＞＠all＜/font＞"
+    assert chat("南湾\n# X **b** `c`") == "南湾 ＃ X ＊＊b＊＊ ｀c｀"
+    assert chat("凤亭社区（演示）·一期") == "凤亭社区（演示）·一期"  # CJK text untouched
+    assert chat(LONG) == LONG[:39] + "…"
+    assert chat(None) == ""

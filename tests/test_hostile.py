@@ -27,7 +27,8 @@ from tests.ui_helpers import TODAY, assert_clean, header_scope, markdown_sources
 
 PORT = 9  # nothing listens there: AppTest never fetches; the browser test serves its own port
 PAGES = ("pages/overview.py", "pages/engagement.py", "pages/issues.py", "pages/disputes_safety.py",
-         "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/kpi_catalogue.py")
+         "pages/services.py", "pages/volunteers.py", "pages/briefing.py", "pages/kpi_catalogue.py",
+         "pages/explore.py")
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,18 @@ def test_every_page_keeps_hostile_names_inert(hostile_env, page):
             query = {"community": query["community"][:1], "period": "2026Q3"}
         at = run_app(query, page=page)
         assert_inert(at)
+
+
+@pytest.mark.parametrize("query", [
+    {"table": "activities", "group": "community,partner"}, {"table": "cases", "group": "month,compound"},
+    {"table": "volunteer_hours", "group": "team", "measure": "sum:hours"},
+    {"table": "activities", "group": "partner", "q": hostile.DIRECTIVE, "f.partner": [hostile.ANCHOR, hostile.LINK],
+     "f.bogus": hostile.BIG},
+])
+def test_the_explorer_keeps_hostile_names_inert(hostile_env, query):
+    """Grouped answers put ledger names in a chart, a table and a CSV; a link's values come back in notes."""
+    at = run_app(query, page="pages/explore.py")
+    assert_inert(at)
 
 
 def test_header_and_warnings_show_the_names_as_text(hostile_env):

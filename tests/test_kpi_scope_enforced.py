@@ -32,12 +32,14 @@ from kpi import (
     disputes,
     engagement,
     engine,
+    explore,
     issues,
     safety,
     scope,
     scorecard,
     series,
     services,
+    stories,
     submissions,
     volunteers,
 )
@@ -195,8 +197,27 @@ CALLS = [
     ("scorecard.evaluate", scorecard.evaluate, lambda con, f: scorecard.evaluate(con, f, T)),
     ("scorecard.scorecard", scorecard.scorecard, lambda con, f: scorecard.scorecard(con, f, T)),
     ("scorecard.warnings", scorecard.warnings, lambda con, f: scorecard.warnings(con, f, T)),
+    *[(f"explore.answer {n}", explore.answer,
+       functools.partial(lambda con, f, q: explore.answer(con, q, f, targets=T), q=q)) for n, q in enumerate((
+        explore.Question("activities", group=("community", "partner"), measure="sum:participants"),
+        explore.Question("cases", group=("month", "compound")),
+        explore.Question("cases", measure="closure_rate", group=("category",)),
+        explore.Question("volunteer_hours", group=("team",), measure="sum:hours"),
+        explore.Question("redemptions", group=("quarter", "item"), measure="sum:points"),
+        explore.Question("volunteers", group=("community",)),
+    ))],
+    ("explore.rows", explore.rows, lambda con, f: explore.rows(con, explore.Question("cases"), f, page_size=1000)),
+    ("explore.options", explore.options, lambda con, f: [explore.options(con, t, f.allowed)
+                                                         for t in explore.TABLES]),
     ("submissions.submissions", submissions.submissions,
      lambda con, f: submissions.submissions(con, f, date(2024, 6, 28))),
+    # one record by id (ids of every seed's warehouse: a case of another community must read as no case at all)
+    ("stories.case_story", stories.case_story,
+     lambda con, f: tuple(stories.case_story(con, f"C{s}-{i}", allowed=f.allowed, today=date(2024, 6, 28), targets=T)
+                          for s in range(4) for i in range(6))),
+    ("stories.activity_story", stories.activity_story,
+     lambda con, f: tuple(stories.activity_story(con, f"A{s}-{i}", allowed=f.allowed)
+                          for s in range(4) for i in range(6))),
 ]
 # Public functions that take a connection but are checked elsewhere or read no community's data.
 NOT_A_SCOPE_QUERY = {
@@ -205,7 +226,8 @@ NOT_A_SCOPE_QUERY = {
     scorecard.standing: "the one documented exception: test_standing_* below",
     submissions.load_history: "takes `allowed` itself (batches, not rows): tests/test_kpi_submissions.py",
 }
-MODULES = (engine, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard, submissions)
+MODULES = (engine, explore, series, scope, engagement, issues, disputes, safety, services, volunteers, scorecard,
+           submissions, stories)
 
 
 def test_every_query_function_is_covered():

@@ -295,6 +295,27 @@ def test_hours_and_redemptions_keyed_by_content(db: Path, tmp_path: Path) -> Non
     assert rows(db, "SELECT volunteer_id, count(*) FROM volunteer_hours GROUP BY 1 ORDER BY 1") == [("V001", 2), ("V002", 1)]
 
 
+@pytest.mark.parametrize("many", [False, True])  # few distinct numbers: the lookup lists them; many: it does not
+def test_a_reloaded_ledger_replaces_its_rows_whatever_their_numbers(db: Path, tmp_path: Path, many: bool) -> None:
+    """The key lookup is bounded by the batch's dates and numbers (etl/loader.py `_content_bounds`): every row
+    of an earlier version with the same content is still found — decimals that are not exact in binary, an
+    empty points cell, dates over two years — and rows that differ in one number are not."""
+    head = ["志愿者编号", "日期", "时长", "积分"]
+    body = [["V001", "2023-12-31", "0.3", "0.1"], ["V001", "2024-02-01", "2", ""], ["V002", "2025-01-02", "1.7", "12.345678901234567"],
+            ["V002", "2025-01-02", "1.7", "12.345678901234567"]]
+    if many:
+        body += [["V003", f"2024-03-{1 + i % 28:02d}", f"{i / 7:.6f}", f"{i * 0.1:.1f}"] for i in range(150)]
+    load(db, write_csv(tmp_path / "h1.csv", [head, *body]))
+    changed = [["V001", "2023-12-31", "0.3", "0.2"]]  # one number differs: a new row, the old one stays
+    load(db, write_csv(tmp_path / "h2.csv", [head, *body, *changed]))
+    assert rows(db, "SELECT count(*) FROM volunteer_hours") == [(len(body) + 1,)]
+    assert rows(db, "SELECT count(*) FROM volunteer_hours_history") == [(len(body),)]  # each replaced once
+    redemptions = [["志愿者编号", "日期", "兑换积分"], ["V001", "2024-05-05", "0.3"], ["V002", "2024-05-06", "7"]]
+    load(db, write_csv(tmp_path / "r1.csv", redemptions))
+    load(db, write_csv(tmp_path / "r2.csv", [*redemptions, ["V002", "2024-05-06", "7.5"]]))
+    assert rows(db, "SELECT points FROM redemptions ORDER BY points") == [(0.3,), (7.0,), (7.5,)]
+
+
 def test_keys_stay_unique(db: Path, tmp_path: Path) -> None:
     from etl.schema import KEYS
 

@@ -55,7 +55,9 @@ def state(db: Path) -> dict:
 
 
 def assert_slots_identical(db: Path) -> None:
-    """Both slots recorded clean at the same generation, and holding the same rows in every table."""
+    """Both slots recorded clean at the same generation, and holding the same rows in every table (once the
+    background replay of the last write, if any, has finished)."""
+    warehouse.settle(db)
     st = state(db)
     assert st["a"] is not None and st["a"] == st["b"], st
     a, b = snapshot(warehouse.slot_path(db, "a")), snapshot(warehouse.slot_path(db, "b"))
@@ -69,6 +71,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "w.duckdb"
     assert load_paths(write_rosters(tmp_path / "rosters"), path).exit_code == 0
     assert load_paths([activities(tmp_path / "first.csv", 2000, "F")], path).exit_code == 0
+    warehouse.settle(path)  # the tests read the slot files themselves
     return path
 
 
@@ -233,8 +236,10 @@ def test_a_one_row_load_writes_far_less_than_the_warehouse(db: Path, tmp_path: P
         io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
         return int(io["wchar"])
 
+    warehouse.settle(db)
     start = written()
     assert load_paths([activities(tmp_path / "one.csv", 1, "W")], db).exit_code == 0
+    warehouse.settle(db)  # the replay on the other slot counts too
     cost = written() - start
     # both slots written, each with the table's last row group and the metadata: not a copy
     assert cost < size / 2, (cost, size)
@@ -292,7 +297,9 @@ def test_a_reader_in_another_process_is_never_blocked_and_never_sees_half_a_load
 
 
 def test_a_file_changed_before_the_replay_leaves_the_old_slot_to_be_copied(db: Path, tmp_path: Path, monkeypatch):
-    """The replay reads the file again (only its hash is kept): changed meanwhile, the old slot is not trusted."""
+    """A replay that reads the file again (only its hash kept: files beyond KEEP_BYTES, or a "sync" replay):
+    changed meanwhile, the old slot is not trusted."""
+    monkeypatch.setattr(warehouse, "KEEP_BYTES", 0)
     f = activities(tmp_path / "f.csv", 20, "C")
     real_publish = warehouse._publish
 
@@ -302,6 +309,7 @@ def test_a_file_changed_before_the_replay_leaves_the_old_slot_to_be_copied(db: P
 
     monkeypatch.setattr(warehouse, "_publish", publish_then_edit)
     assert load_paths([f], db).exit_code == 0
+    warehouse.settle(db)
     live = warehouse.live_slot(db)
     assert state(db)["a" if live == "b" else "b"] is None  # dirty: not brought up by a diverging replay
     assert [r for r in snapshot(db)["activities"] if "'C1'" in r] and not [r for r in snapshot(db)["activities"]
@@ -309,3 +317,33 @@ def test_a_file_changed_before_the_replay_leaves_the_old_slot_to_be_copied(db: P
     monkeypatch.setattr(warehouse, "_publish", real_publish)
     assert load_paths([activities(tmp_path / "g.csv", 3, "G")], db).exit_code == 0
     assert_slots_identical(db)
+
+
+def test_the_load_returns_once_published_and_the_replay_needs_no_file(db: Path, tmp_path: Path, monkeypatch):
+    """Background replay (the default): `load_paths` returns after the publish while the other slot is brought
+    up to date on a thread that holds the write lock; it replays the file's bytes kept in memory, so an upload's
+    temporary copy deleted as soon as the load returns does not leave the other slot to be copied."""
+    monkeypatch.setattr(warehouse, "REPLAY", "background")
+    copies: list = []
+    real_copy = warehouse._copy_slot
+    monkeypatch.setattr(warehouse, "_copy_slot", lambda *a: (copies.append(a), real_copy(*a)))
+    real_open = warehouse._open_rw
+    opened: list = []
+
+    def slow_open(p, wait):  # the replay waits until the load has returned, and the file is gone
+        opened.append(p)
+        time.sleep(0.5)
+        return real_open(p, wait)
+
+    monkeypatch.setattr(warehouse, "_open_rw", slow_open)
+    before = len(snapshot(db)["activities"])
+    f = activities(tmp_path / "upload.csv", 30, "U")
+    assert load_paths([f], db).exit_code == 0
+    f.unlink()
+    assert len(snapshot(db)["activities"]) == before + 30  # published: readers see it at once
+    live = warehouse.live_slot(db)
+    assert state(db)["a" if live == "b" else "b"] is None  # the other slot: dirty until its replay ends
+    # another write waits for the replay (the lock), then finds both slots current: no copy
+    assert load_paths([activities(tmp_path / "next.csv", 4, "N")], db).exit_code == 0
+    assert_slots_identical(db)
+    assert copies == []

@@ -61,7 +61,7 @@ from ui.components import (
     scorecard_table,
     warnings_list,
 )
-from ui.data import briefing, briefing_canvas, query, targets, version
+from ui.data import briefing, briefing_canvas, briefing_long, query, targets, version
 from ui.filters import change, narrow_to_community, reset
 from ui.shell import choices, scope, view
 from ui.state import Choices, ViewState, query_string
@@ -78,7 +78,7 @@ from ui.text import (
 )
 
 __all__ = [
-    "Choices", "ViewState", "briefing", "briefing_canvas", "case_kind_name", "change", "choices",
+    "Choices", "ViewState", "briefing", "briefing_canvas", "briefing_long", "case_kind_name", "change", "choices",
     "domain_cards", "domain_name", "downloads", "drilldown", "empty_state", "kpi_cards", "kpi_definition",
     "kpi_label", "kpi_name", "kpi_unit", "lang", "narrow_to_community", "pillar_name", "query", "query_string",
     "reset", "scope", "scope_is_empty", "scope_words", "scorecard_table", "targets", "theme", "tr", "version",

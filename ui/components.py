@@ -35,6 +35,7 @@ from ui.state import Choices, ViewState
 from ui.text import lang, tr
 
 GOOD, BAD, NEUTRAL = "green", "red", "gray"
+CARDS_KEY = theme.CARDS_KEY
 
 
 # ---------------------------------------------------------------------- header
@@ -189,11 +190,12 @@ def kpi_cards(ids: Sequence[str], compare: pd.DataFrame | None = None, columns: 
     if compare is None:
         compare = data.query(kpi.compare, view.filters, ids=ids)
     rows = {r["kpi_id"]: r for _, r in compare.iterrows()}
-    for i in range(0, len(ids), columns):
-        cols = st.columns(columns)
-        for col, kid in zip(cols, ids[i:i + columns], strict=False):
-            with col:
-                kpi_card(rows[kid], view)
+    with st.container(key=CARDS_KEY):  # on a phone the rows become one grid, two cards a row (ui.theme)
+        for i in range(0, len(ids), columns):
+            cols = st.columns(columns)
+            for col, kid in zip(cols, ids[i:i + columns], strict=False):
+                with col:
+                    kpi_card(rows[kid], view)
     return compare
 
 

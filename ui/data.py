@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ import streamlit as st
 import engines
 from etl.warehouse import Readers, data_version, default_db_path
 from kpi.targets import default_targets_path, load_targets
+
+_LOG = logging.getLogger(__name__)
 
 
 def db_path() -> Path:
@@ -53,14 +56,27 @@ def version() -> str:
     return engines.lake_version(engines.lake_dir()) if on_lake() else data_version(db_path())
 
 
-def warehouse_exists() -> bool:
-    """The warehouse file exists, or on the lake engines: GOV_LAKE names a published lake."""
-    if not on_lake():
-        return db_path().exists()
+def source_problem() -> str | None:
+    """Why there is nothing to read, or None: 'missing.engine' (GOV_ENGINE names no engine), 'missing.warehouse'
+    (no warehouse file), 'missing.lake' (GOV_LAKE unset, or no published lake there). The viewer gets only the
+    wording of that label, never a server path or a setting's value; the detail goes to the server's log."""
     try:
-        return engines.lake_version(engines.lake_dir()) != "missing"
-    except engines.EngineError:
-        return False
+        lake = on_lake()
+    except engines.EngineError as e:
+        _LOG.error("%s", e.en)
+        return "missing.engine"
+    if not lake:
+        if db_path().exists():
+            return None
+        _LOG.error("no warehouse file at %s", db_path())
+        return "missing.warehouse"
+    try:
+        if engines.lake_version(engines.lake_dir()) != "missing":
+            return None
+        _LOG.error("no published lake at %s", engines.lake_dir())
+    except engines.EngineError as e:
+        _LOG.error("%s", e.en)
+    return "missing.lake"
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -195,3 +211,17 @@ def _briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ..
 def briefing_canvas(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
     """The briefing's 1920×1080 canvas as PNG (needs Chromium: `briefing.render.available()`), cached."""
     return _briefing_canvas(quarter, community, allowed, lang, source(), version(), targets_version())
+
+
+@st.cache_data(max_entries=32, ttl=6 * 3600, show_spinner=False)
+def _briefing_long(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str, path: str,
+                   version: str, targets_token: str):
+    from briefing import exports
+
+    b = _briefing(quarter, community, allowed, path, version, targets_token)
+    return exports.export_bytes(b, ["longpng"], lang)["longpng"]
+
+
+def briefing_long(quarter: str, community: str | None, allowed: tuple[str, ...] | None, lang: str) -> bytes:
+    """The briefing's 长图 (1080 px wide, for phones; needs Chromium) as PNG, cached (the page's preview)."""
+    return _briefing_long(quarter, community, allowed, lang, source(), version(), targets_version())

@@ -35,22 +35,29 @@ def download_buttons(df: pd.DataFrame | Callable[[], pd.DataFrame], file_stem: s
                      excel_label: str, sheet: str | None = None, disabled: bool = False,
                      rows: int | None = None) -> None:
     """Two download buttons (CSV, Excel) for exactly `df`; the file is built when a button is clicked. `df` may
-    be a function giving the frame (a list too long to hold: it is fetched on the click; `rows` is its length,
-    for the audit row)."""
+    be a function returning the frame (fetched only on a click; `rows` is then its row count for the audit)."""
     if callable(df):
-        frame, n = df, rows
+        fetch, n = df, rows
     else:
-        held = df.copy()
-        frame, n = (lambda: held), len(held)
+        frame = df.copy()
+        fetch, n = (lambda: frame), len(frame)
     c1, c2, _ = st.columns([1, 1, 4], gap="small")
     with c1:
-        st.download_button(csv_label, data=recorded(lambda: to_csv(frame()), "download", file_stem,
+        st.download_button(csv_label, data=recorded(lambda: to_csv(fetch()), "download", file_stem,
                                                     {"format": "csv", "rows": n}),
                            file_name=f"{file_stem}.csv",
                            mime=CSV_MIME, key=f"{key}_csv", on_click="ignore", icon=":material/download:",
                            disabled=disabled, width="stretch")
     with c2:
-        st.download_button(excel_label, data=recorded(lambda: to_excel(frame(), sheet or file_stem), "download",
+        st.download_button(excel_label, data=recorded(lambda: to_excel(fetch(), sheet or file_stem), "download",
                                                       file_stem, {"format": "xlsx", "rows": n}),
                            file_name=f"{file_stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore",
                            icon=":material/table_view:", disabled=disabled, width="stretch")
+
+
+def csv_button(make: Callable[[], pd.DataFrame], file_stem: str, key: str, *, label: str, rows: int) -> None:
+    """One CSV download button for the frame `make()` builds on a click (neutralised cells, audited)."""
+    st.download_button(label, data=recorded(lambda: to_csv(make()), "download", file_stem,
+                                            {"format": "csv", "rows": rows}),
+                       file_name=f"{file_stem}.csv", mime=CSV_MIME, key=key, on_click="ignore",
+                       icon=":material/download:")

@@ -5,7 +5,8 @@ the point's `customdata` (the raw values the `ui.charts` render functions put
 there, one per PICK field) and splits it:
 
 - **global** fields — `community` (→ the community filter) and `month`
-  (→ the period becomes that month, clipped to the current period): they
+  (→ the period becomes that month, clipped to the current period; a month
+  of the 13-month trend before the period becomes the period whole): they
   change the sidebar filters and therefore the URL, like any filter change;
   a chip "↩ back to …" restores the previous scope;
 - **local** fields (category, activity type, compound, …): stored per page
@@ -40,6 +41,7 @@ from present.escape import markdown
 from present.format import DASH, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_period, join
 from present.labels import t
 from ui import downloads, filters
+from ui import story as story_ui
 from ui.components import empty_state
 from ui.state import ViewState
 
@@ -115,8 +117,10 @@ def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
 
     - community → that one community (the compound filter is cleared, as a
       scorecard row selection does);
-    - month → the period becomes that month clipped to the current period
-      (period token 'custom').
+    - month → the period becomes that month, clipped to the current period
+      when it overlaps it; a month of the longer trend outside the period
+      (`kpi.calendar.trend_window`) becomes the period whole (period token
+      'custom' either way).
     """
     out = view
     if pick.get(COMMUNITY):
@@ -125,8 +129,9 @@ def global_view(view: ViewState, pick: Mapping[str, str]) -> ViewState:
             out = replace(out, communities=(c,), compounds=())
     if pick.get(MONTH):
         s, e = month_bounds(pick[MONTH])
-        s, e = max(s, view.start), min(e, view.end)
-        if s <= e and (s, e) != (view.start, view.end):
+        if s <= view.end and e >= view.start:  # a month of the period: clipped to it
+            s, e = max(s, view.start), min(e, view.end)
+        if (s, e) != (view.start, view.end):
             out = replace(out, start=s, end=e, period=calendar.CUSTOM)
     return out
 
@@ -400,10 +405,16 @@ def pages_for(n: int, size: int = PAGE_SIZE) -> int:
 
 
 def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_stem: str, lang: str | None,
-                 page_size: int = PAGE_SIZE, empty_message: str | None = None) -> pd.DataFrame:
+                 page_size: int = PAGE_SIZE, empty_message: str | None = None,
+                 story: tuple[str, str] | None = None) -> pd.DataFrame:
     """A detail table: sort control, one page of rows (page selector), row count, CSV / Excel downloads of
     every row of `df` (exactly these rows, in the chosen order, with the shown headers). Returns the sorted
-    rows."""
+    rows.
+
+    `story=(kind, id column)` ('case' or 'activity'): a click on a row opens that record's whole story
+    (`ui.story`) in a dialog; closing it leaves this table as it was."""
+    if story is not None:
+        story_ui.show(story[0], key, filters.current_view().allowed, filters.current_lang())
     if df.empty:
         empty_state(empty_message or t("empty.scope_detail", lang))
         return df
@@ -414,24 +425,30 @@ def detail_table(df: pd.DataFrame, columns: Sequence[Col], *, key: str, file_ste
         return rows if limit is None else rows.iloc[offset: offset + limit]
 
     _table(fetch, len(df), columns, key=key, file_stem=file_stem, lang=lang, page_size=page_size,
-           lazy_download=False)
+           lazy_download=False, story=story)
     return done["rows"]
 
 
 def paged_table(fetch: Callable[..., pd.DataFrame], n: int, columns: Sequence[Col], *, key: str, file_stem: str,
-                lang: str | None, page_size: int = PAGE_SIZE, empty_message: str | None = None) -> None:
+                lang: str | None, page_size: int = PAGE_SIZE, empty_message: str | None = None,
+                story: tuple[str, str] | None = None) -> None:
     """`detail_table` for a list too long to hold (300 k rows at city scale): `fetch(sort=, descending=,
     limit=, offset=)` gives the rows in that order (every row without a limit), `n` how many there are. Only
-    the shown page is fetched on a run; a download fetches every row when its button is clicked."""
+    the shown page is fetched on a run; a download fetches every row when its button is clicked. `story` as in
+    `detail_table`."""
+    if story is not None:
+        story_ui.show(story[0], key, filters.current_view().allowed, filters.current_lang())
     if not n:
         empty_state(empty_message or t("empty.scope_detail", lang))
         return
     _table(lambda by, descending, limit, offset: fetch(sort=by, descending=descending, limit=limit, offset=offset),
-           n, columns, key=key, file_stem=file_stem, lang=lang, page_size=page_size, lazy_download=True)
+           n, columns, key=key, file_stem=file_stem, lang=lang, page_size=page_size, lazy_download=True,
+           story=story)
 
 
 def _table(fetch: Callable[[str | None, bool, int | None, int], pd.DataFrame], n: int, columns: Sequence[Col], *,
-           key: str, file_stem: str, lang: str | None, page_size: int, lazy_download: bool) -> None:
+           key: str, file_stem: str, lang: str | None, page_size: int, lazy_download: bool,
+           story: tuple[str, str] | None = None) -> None:
     """The widgets of a detail table over `n` rows that `fetch(by, descending, limit, offset)` gives."""
     names = {c.name: t(c.label, lang) for c in columns}
     sort_key, desc_key, page_key = f"{key}_sort", f"{key}_desc", f"{key}_page"
@@ -464,9 +481,22 @@ def _table(fetch: Callable[[str | None, bool, int | None, int], pd.DataFrame], n
             view[c.name] = [fmt_date(v) if hasattr(v, "isoformat") and not pd.isna(v) else "" for v in view[c.name]]
         elif c.kind in NUMERIC_KINDS:
             view[c.name] = [shown_number(v, c.kind, lang) for v in view[c.name]]
-    st.dataframe(view, hide_index=True, width="stretch", key=f"{key}_table",
+    table_key = story_ui.table_key(key)
+    selectable = {}
+    if story is not None:
+        kind, id_col = story
+
+        def on_select() -> None:
+            record = story_ui.pick(st.session_state.get(table_key), shown, id_col)
+            if record is not None:
+                story_ui.open_record(kind, record, key)
+
+        selectable = {"on_select": on_select, "selection_mode": "single-row"}
+    st.dataframe(view, hide_index=True, width="stretch", key=table_key,
                  column_config={c.name: _column_config(c, lang) for c in columns},
-                 height=min(36 + 35 * len(view), 36 + 35 * 15))
+                 height=min(36 + 35 * len(view), 36 + 35 * 15), **selectable)
+    if story is not None:
+        st.caption(t("story.open_hint", lang))
     everything = (lambda: display_frame(fetch(by, desc, None, 0), columns, lang)) if lazy_download \
         else display_frame(fetch(by, desc, None, 0), columns, lang)
     downloads.download_buttons(everything, file_stem, key=f"{key}_dl", csv_label=t("dl.csv", lang),

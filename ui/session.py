@@ -27,6 +27,7 @@ import streamlit as st
 from auth import AccountLocked, AccountStore, SignInFailed, Viewer
 from auth.store import default_accounts_path
 from present.labels import t
+from ui import theme
 from ui.data import db_path
 
 COOKIE = "gov_session"
@@ -178,6 +179,7 @@ def sign_in_screen(lang: str) -> None:
     """The screen before anything else: account, password, 登录. Shows no page, number or community name,
     except the demo accounts while the warehouse is the demo (they are demo data)."""
     write_pending_cookie()
+    theme.page()
     s = store()
     st.title(t("auth.title", lang), anchor=False)
     st.caption(t("auth.intro", lang))

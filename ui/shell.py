@@ -37,11 +37,12 @@ import streamlit as st
 import kpi
 from kpi import calendar
 from kpi.targets import TargetsError
+from present import escape
 from present.labels import DEFAULT_LANG, LANGS, t
 from ui import session
 from ui.components import header as draw_header
 from ui.components import page_title_for_tab
-from ui.data import db_path, ensure_current_schema, query, warehouse_exists
+from ui.data import ensure_current_schema, query, source_problem
 from ui.filters import adopt_url, current_view, render
 from ui.state import Choices, ViewState
 
@@ -59,6 +60,7 @@ PAGES = (
     ("pages/volunteers.py", "page.volunteers", ":material/volunteer_activism:"),
     ("pages/briefing.py", "page.briefing", ":material/description:"),
     ("pages/submissions.py", "page.submissions", ":material/fact_check:"),
+    ("pages/explore.py", "page.explore", ":material/query_stats:"),
     ("pages/kpi_catalogue.py", "page.kpi_catalogue", ":material/menu_book:"),
 )
 LOADER_PAGES = (  # roles that may load ledgers (Viewer.can_load: clerks for their community, administrators)
@@ -82,12 +84,13 @@ def choices() -> Choices:
     return st.session_state[_CHOICES]
 
 
-def _missing_warehouse() -> None:
-    """The whole app when there is no warehouse file: a clear bilingual message, no traceback."""
+def _nothing_to_read(problem: str) -> None:
+    """The whole app when there is nothing to read (`ui.data.source_problem`): a clear bilingual message that
+    says what to run, no traceback, and no server path (anyone may open this screen before signing in)."""
     def missing() -> None:
         st.title(f"{t('page.missing', 'zh')} / {t('page.missing', 'en')}", anchor=False)
-        st.error(t("missing.body", "zh", path=db_path()), icon=":material/database:")
-        st.error(t("missing.body", "en", path=db_path()), icon=":material/database:")
+        st.error(t(problem, "zh"), icon=":material/database:")
+        st.error(t(problem, "en"), icon=":material/database:")
 
     st.navigation([st.Page(missing, title=t("page.missing", "zh"), url_path="missing")], position="hidden").run()
 
@@ -143,9 +146,10 @@ def run() -> None:
     _RUN.active = True
     try:
         st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide",
-                           initial_sidebar_state="expanded")
-        if not warehouse_exists():
-            _missing_warehouse()
+                           initial_sidebar_state="auto")
+        problem = source_problem()
+        if problem is not None:
+            _nothing_to_read(problem)
             return
         ensure_current_schema()
         viewer = session.current_viewer()
@@ -163,7 +167,8 @@ def run() -> None:
         try:
             page.run()
         except TargetsError as e:
-            st.error(f"{t('header.targets_error', view.lang)}\n\n{e}", icon=":material/error:")
+            st.error(f"{t('header.targets_error', view.lang)}\n\n{escape.markdown(e.for_viewer())}",
+                     icon=":material/error:")
     finally:
         _RUN.active = False
 
