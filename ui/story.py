@@ -165,7 +165,8 @@ def _body(kind: str, record_id: str, allowed, lang: str) -> None:
         line = days_line(s, lang)
         if line:
             bad = bool(s.overdue) or s.on_time is False
-            st.markdown(f":{'red' if bad else 'gray'}-badge[{markdown(line)}]")
+            # coloured text, not a badge: a badge keeps to one line and cut this, the record's key fact, on a phone
+            st.markdown(f":{'red' if bad else 'gray'}[**{markdown(line)}**]")
         st.markdown(f"**{t('story.fields', lang)}**")
         names = list(s.fields)
         cols = st.columns(2)
