@@ -110,13 +110,13 @@ def _send(b, lang: str, targets, store, timeout: float | None, quiet: bool) -> i
             failed = True
         if r.ok and not quiet:
             print(r.line(lang))
-        elif not r.ok:
-            print(r.line(lang), file=sys.stderr)
+        elif not r.ok:  # a failure in Chinese with the English gloss, whatever the briefing's language
+            print(f"{r.line('zh')}\n  {r.line('en')}", file=sys.stderr)
     if report.ok:
         if not quiet:
             print(t("delivery.all_ok", lang, n=len(report.results)))
     else:
-        print(t("delivery.some_failed", lang), file=sys.stderr)
+        print(f"{t('delivery.some_failed', 'zh')} / {t('delivery.some_failed', 'en')}", file=sys.stderr)
     return SEND_ERROR if failed or not report.ok else 0
 
 
