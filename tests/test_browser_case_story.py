@@ -20,6 +20,16 @@ ARTIFACTS = ROOT / "artifacts"
 EXCEPTION = '[data-testid="stException"]'
 DIALOG = '[role="dialog"]'
 WAIT_MS = 60_000
+
+
+def dialog_text(page, last: str) -> str:
+    """The story dialog's text once `last` (a part drawn late) is in it: the dialog's frame appears a moment
+    before its body, so reading it on appearance raced in CI."""
+    from playwright.sync_api import expect
+
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_contain_text(last, timeout=WAIT_MS)
+    return dialog.inner_text()
 ROW_H, HEAD_H = 35, 36  # the detail table's row and header heights (ui.drilldown.detail_table)
 
 
@@ -71,9 +81,8 @@ def test_click_a_case_row_see_its_story_close_back_at_the_list(page, story_serve
     grid = case_table(page)
     # the changed case is the first overdue row (tests/story_fixtures.py picked it so)
     click_row(page, grid, 0)
+    text = dialog_text(page, "新版台账修改")
     dialog = page.locator(DIALOG)
-    dialog.wait_for(timeout=WAIT_MS)
-    text = dialog.inner_text()
     assert f"案件 {changed.case_id}" in text
     for line in (f"编号：{changed.case_id}", "社区：南湾社区", "办结日期：2026-10-20", "状态：已办结", "满意度：4"):
         assert line in text, line
@@ -124,9 +133,7 @@ def test_the_link_opens_the_case_in_a_new_session_and_esc_closes_it(browser, sto
     try:
         page = ctx.new_page()
         page.goto(f"{story_server}/issues?community={quote(NANWAN)}&case={changed.case_id}")
-        dialog = page.locator(DIALOG)
-        dialog.wait_for(timeout=WAIT_MS)
-        assert f"编号：{changed.case_id}" in dialog.inner_text()
+        assert f"编号：{changed.case_id}" in dialog_text(page, "修改记录")
         page.keyboard.press("Escape")
         page.locator(DIALOG).wait_for(state="detached", timeout=WAIT_MS)
         page.wait_for_url(lambda u: "case=" not in u, timeout=WAIT_MS)
@@ -140,9 +147,7 @@ def test_a_community_viewer_cannot_open_another_communitys_case_by_link(browser,
     try:
         page = ctx.new_page()
         page.goto(f"{story_server}/issues?case={changed.other_case_id}")
-        dialog = page.locator(DIALOG)
-        dialog.wait_for(timeout=WAIT_MS)
-        text = dialog.inner_text()
+        text = dialog_text(page, "找不到这条记录")
         assert "找不到这条记录，或它不在您的查看范围内。" in text and "登记日期" not in text
     finally:
         ctx.close()
