@@ -82,16 +82,14 @@ def _actor() -> str:
 
 def _send(b, lang: str, targets, store, timeout: float | None, quiet: bool) -> int:
     """Render the 长图, check everything, post it robot by robot, print and audit what each robot got."""
-    from briefing import delivery, exports
+    from briefing import delivery
     from briefing.render import RenderUnavailable
     from present.labels import t
 
     base = {"quarter": b.meta.quarter.code, "community": b.meta.scope.community, "lang": lang,
             "robots": [tg.robot.label("en") for tg in targets]}
     try:
-        needs_image = any(tg.robot.kind == "wecom" for tg in targets)
-        image = exports.export_bytes(b, ["longpng"], lang)["longpng"] if needs_image else None
-        plan = delivery.prepare(targets, b, image, lang)
+        plan = delivery.plan_for(targets, b, lang)
     except (RenderUnavailable, delivery.DeliveryError) as e:
         zh, en = (e.zh, e.en) if isinstance(e, delivery.DeliveryError) else (str(e), "")
         print(f"错误 / error: {zh}" + (f"\n{en}" if en else ""), file=sys.stderr)

@@ -299,6 +299,16 @@ class Plan:
     steps: list[tuple[Target, list[Message]]] = field(repr=False)
 
 
+def plan_for(targets: list[Target], b: Briefing, lang: str = "zh") -> Plan:
+    """Render the 长图 when a robot takes it (企业微信), then `prepare`: what the CLI and the page both send.
+    May raise `briefing.render.RenderUnavailable` as well as DeliveryError; nothing is sent either way."""
+    from briefing import exports
+
+    needs_image = any(tg.robot.kind == "wecom" for tg in targets)
+    image = exports.export_bytes(b, ["longpng"], lang)["longpng"] if needs_image else None
+    return prepare(targets, b, image, lang)
+
+
 def prepare(targets: list[Target], b: Briefing, image: bytes | None, lang: str = "zh") -> Plan:
     """Check the image and the texts against the APIs' limits; DeliveryError before anything is sent."""
     needs_image = any(tg.robot.kind == "wecom" for tg in targets)

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from briefing import delivery, exports
+from briefing import delivery
 from etl.warehouse import project_path
 from ui import session
 
@@ -49,9 +49,7 @@ def send(b, lang: str) -> delivery.DeliveryReport:
         targets = delivery.resolve(delivery.load_config(config_path()))
         fresh = dataclasses.replace(b, meta=dataclasses.replace(
             b.meta, generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
-        needs_image = any(tg.robot.kind == "wecom" for tg in targets)
-        image = exports.export_bytes(fresh, ["longpng"], lang)["longpng"] if needs_image else None
-        plan = delivery.prepare(targets, fresh, image, lang)
+        plan = delivery.plan_for(targets, fresh, lang)
     except delivery.DeliveryError as e:
         session.store().record(viewer.name, "send", "briefing", {**base, "error": e.en, "sent": []}, ok=False)
         raise
