@@ -57,6 +57,14 @@ def rows(page) -> int:
     return int(ROWS.search(text).group(1))
 
 
+def downloaded_csv_lines(page) -> list[str]:
+    """The non-blank lines (header first) of the CSV the page's first 下载 CSV button gives."""
+    with page.expect_download() as dl:
+        page.get_by_text("下载 CSV").first.click()
+    text = open(dl.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115 - read once
+    return [ln for ln in text.splitlines() if ln.strip()]
+
+
 def click(page, x: float, y: float) -> None:
     """A user's click: plotly picks the point under the pointer from the preceding mouse moves."""
     page.mouse.move(x - 6, y - 2)
@@ -101,10 +109,7 @@ def test_category_click_chip_and_download(page, server):
     assert "分类：" in chip.inner_text()
     after = rows(page)
     assert 0 < after < before
-    with page.expect_download() as dl:
-        page.get_by_text("下载 CSV").first.click()
-    text = open(dl.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115 - read once
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = downloaded_csv_lines(page)
     assert len(lines) - 1 == after  # header + exactly the listed rows
     category = chip.inner_text().split("分类：")[-1].strip()
     assert all(category in ln for ln in lines[1:])
@@ -158,10 +163,7 @@ def test_heat_map_cell_click(page, server):
     after = rows(page)
     assert 0 < after < before
     # the list is fetched a page at a time; its download fetches every narrowed row on the click
-    with page.expect_download() as dl:
-        page.get_by_text("下载 CSV").first.click()
-    text = open(dl.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115 - read once
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = downloaded_csv_lines(page)
     assert len(lines) - 1 == after
     compound = page.locator(".st-key-dd_chip_engagement_compound").inner_text().split("小区：")[-1].strip()
     assert all(compound in ln and ln.startswith("2026-08-") for ln in lines[1:])  # the date comes first
