@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl import warehouse
-from etl.schema import KEYS
+from etl.schema import DATE_COLUMNS, KEYS
 
 MANIFEST = "_manifest.json"
 LOCK = ".lake.lock"
@@ -62,10 +62,7 @@ LAKE_TABLES: dict[str, str | None] = {
     "communities": None,
     "compounds": None,
     "volunteers": None,
-    "activities": "date",
-    "cases": "opened_on",
-    "volunteer_hours": "date",
-    "redemptions": "date",
+    **DATE_COLUMNS,
     "load_batches": None,
     # the summaries (etl/summaries.py), so that the lake engines can read the same exact aggregates
     "summary_volunteer_month": "month",

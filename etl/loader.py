@@ -534,7 +534,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> None:
         on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
         history.keep_replaced(con, table, f"EXISTS (SELECT 1 FROM {source} i WHERE {on})", params, batch_id)
         con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {source} i WHERE {on})", params)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source}", params)
+    # in date order (schema.DATE_COLUMNS), else in key order (the roster: by volunteer id), so that a period's
+    # reads and an id's lookups skip the row groups and segments whose zone maps do not hold them
+    order = schema.DATE_COLUMNS.get(table) or ", ".join(keys)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source} ORDER BY {order}", params)
     if with_content_key:
         con.execute("DROP TABLE ins")
 
@@ -1145,7 +1148,7 @@ def _load_unit(con: duckdb.DuckDBPyConnection, unit: Unit, today: dt.date, say: 
             )
             result.batch_ids.append(batch_id)
         result.status = STATUS_LOADED_WITH_REJECTS if result.rows_rejected else STATUS_LOADED
-        summaries.refresh(con, result.batch_ids)
+        summaries.refresh(con, result.batch_ids, (kind.table,))  # a load writes its kind's table only
         _transaction(con, "COMMIT")
     except UnreadableFile as exc:  # the file's own content, found only when its rows were read
         _transaction(con, "ROLLBACK")

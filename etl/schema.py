@@ -69,7 +69,9 @@ TABLES: dict[str, str] = {
         )""",
     "volunteers": """
         CREATE TABLE IF NOT EXISTS volunteers (
-            volunteer_id VARCHAR NOT NULL,  -- key
+            -- key; stored uncompressed: every id is distinct, so compression saves little, and each load looks
+            -- its volunteers up here several times (a lookup among 124,000 ids: 1.2 → 0.7 ms)
+            volunteer_id VARCHAR NOT NULL USING COMPRESSION uncompressed,
             community VARCHAR NOT NULL,
             joined_on DATE,
             party_member BOOLEAN,
@@ -143,6 +145,18 @@ TABLES: dict[str, str] = {
 
 FACT_TABLES = ("activities", "cases", "volunteers", "volunteer_hours", "redemptions")
 REFERENCE_TABLES = ("communities", "compounds")
+
+# Each dated fact table's date: the column every period filter reads. The loader writes each batch's rows in
+# this order (so that a table's row groups cover short spans and DuckDB's zone maps skip the others: a month's
+# redemptions at district scale, 3 row groups read of 15 instead of 9 when the ledger lists community by
+# community; the other tables are written in key order), and the lake partitions these tables by its year
+# (etl/lake.py). The roster has none: `joined_on` is optional and says nothing about when a roster row applies.
+DATE_COLUMNS: dict[str, str] = {
+    "activities": "date",
+    "cases": "opened_on",
+    "volunteer_hours": "date",
+    "redemptions": "date",
+}
 
 
 # Columns added after warehouses were first built: created on older warehouses by create_all.

@@ -70,6 +70,8 @@ from etl import schema
 
 VERSION = "5"  # bump when a summary's definition changes: older warehouses then rebuild
 META_KEY = "summaries"
+# The tables the summaries are computed from (`refresh`'s `tables`)
+SOURCES = ("volunteers", "volunteer_hours", "redemptions")
 
 # The summaries' rows for the (community, month) keys in `_summary_keys` (all keys when `everything`).
 # The hour rows joined to the roster: what every summary over hours is computed from (`rebuild`: all of them;
@@ -192,26 +194,28 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, VERSION])
 
 
-def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
+def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: Iterable[str] = SOURCES) -> None:
     """Fill two temporary tables with what these batches can have changed: `_summary_pairs(volunteer_id, month,
     hours)`, the volunteer × months whose rows were written, replaced, taken out or put back (every month of a
     volunteer whose roster row changed), and `_summary_keys(community, month, hours)`, their communities (the
     current roster's, and every roster version's the batches touched: a moved volunteer's old community loses
     them). `hours`: whether the key's hour rows can have changed (an hour row, or a roster change); a key only
-    a redemption touched changes summary_community_month's `redeemed` and nothing computed from hours."""
+    a redemption touched changes summary_community_month's `redeemed` and nothing computed from hours.
+    `tables`: the tables the batches can have written (`refresh`)."""
     ids = list(dict.fromkeys(batch_ids))
+    tables = set(tables)
     mine = "list_contains($ids::VARCHAR[], batch_id)"
     shadow = ("(list_contains($ids::VARCHAR[], batch_id) OR list_contains($ids::VARCHAR[], replaced_by) "
               "OR list_contains($ids::VARCHAR[], restored_by))")
     rows = " UNION ALL ".join(
         f"SELECT volunteer_id, date, {t == 'volunteer_hours'} AS hours FROM {t} WHERE {mine} "
         f"UNION ALL SELECT volunteer_id, date, {t == 'volunteer_hours'} FROM {schema.HISTORY_TABLES[t]} WHERE {shadow}"
-        for t in ("volunteer_hours", "redemptions"))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _summary_roster AS
-        SELECT volunteer_id, community FROM volunteers WHERE {mine}
-        UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}""",
-                {"ids": ids})
+        for t in ("volunteer_hours", "redemptions") if t in tables) or (
+        "SELECT NULL::VARCHAR AS volunteer_id, NULL::DATE AS date, NULL::BOOLEAN AS hours WHERE FALSE")
+    roster = (f"""SELECT volunteer_id, community FROM volunteers WHERE {mine}
+        UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}"""
+              if "volunteers" in tables else "SELECT NULL::VARCHAR AS volunteer_id, NULL::VARCHAR AS community WHERE FALSE")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _summary_roster AS {roster}", {"ids": ids} if "$ids" in roster else None)
     moved = ""
     if con.execute("SELECT count(*) FROM _summary_roster").fetchone()[0]:
         moved = """UNION ALL
@@ -220,10 +224,11 @@ def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
             UNION ALL
             SELECT volunteer_id, date, TRUE FROM redemptions
             WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_roster)"""
-    con.execute(f"""
+    pairs = f"""
         CREATE OR REPLACE TEMP TABLE _summary_pairs AS
         SELECT volunteer_id, date_trunc('month', date)::DATE AS month, bool_or(hours) AS hours
-        FROM ({rows} {moved}) GROUP BY ALL""", {"ids": ids})
+        FROM ({rows} {moved}) GROUP BY ALL"""
+    con.execute(pairs, {"ids": ids} if "$ids" in pairs else None)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _summary_keys AS
         SELECT community, month, bool_or(hours) AS hours FROM (
@@ -249,7 +254,7 @@ def _bounds(con: duckdb.DuckDBPyConnection, table: str, column: str = "month", g
     return date_literal(lo), date_literal(hi)
 
 
-def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
+def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: Iterable[str] = SOURCES) -> None:
     """Bring the summaries up to date after these batches changed the tables (inside their transaction).
 
     Recomputes only what the batches touched — the volunteer × months, then the (community, month) and
@@ -257,12 +262,19 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:
     (`_touch_hours`: the touched communities' rows within the touched quarters, through literal date bounds
     DuckDB prunes on) and every summary over hours is refreshed from that small table, so that an upload's
     refresh reads about what it loaded, not the warehouse (a summary added here should read `_summary_hours`
-    too). A full `rebuild` when the summaries are not current (an older warehouse's first load)."""
+    too). A full `rebuild` when the summaries are not current (an older warehouse's first load).
+
+    `tables`: the tables the batches can have written, of `SOURCES` (a load writes its own kind's table only:
+    a redemptions file's refresh need not look for its batch id among the hour rows); a withdrawal passes all."""
     if not is_current(con):
         rebuild(con)
         return
-    _refresh_links(con, batch_ids)
-    touched(con, batch_ids)
+    tables = SOURCES if tables is SOURCES else tuple(t for t in SOURCES if t in set(tables))
+    if not tables:  # activities, cases, the registers: nothing the summaries are computed from
+        return
+    if "volunteer_hours" in tables:
+        _refresh_links(con, batch_ids)
+    touched(con, batch_ids, tables)
     if con.execute("SELECT count(*) FROM _summary_pairs WHERE hours").fetchone()[0]:
         # the summaries over hours, for the keys whose hour rows can have changed (`_hour_pairs`, `_hour_keys`)
         con.execute("CREATE OR REPLACE TEMP TABLE _hour_pairs AS SELECT * FROM _summary_pairs WHERE hours")
