@@ -34,8 +34,9 @@ Tables (DDL in etl.schema, listed in `schema.SUMMARY_TABLES`):
   (the 便民服务 page's teams, kpi/services.py) reads those months of volunteer_hours, not all of it — exactly,
   since a service record need not be dated on its activity's day.
 
-Maintenance: `refresh(con, batch_ids)` is called by the loader (etl/loader.py `_load_unit`) and by
-`etl.history.withdraw` inside the batch's transaction, just before COMMIT. It recomputes only the
+Maintenance: `refresh(con, batch_ids, tables)` is called by the loader (etl/loader.py `_load_unit`, with the
+one table the load wrote) and by `etl.history.withdraw` (every source table) inside the batch's transaction, just
+before COMMIT. It recomputes only the
 (community, month) keys the batch can have changed (`touched`), from the fact tables as they are now:
 
 - hour and redemption rows the batch wrote, replaced, took out or put back (current table rows with

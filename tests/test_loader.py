@@ -295,6 +295,24 @@ def test_hours_and_redemptions_keyed_by_content(db: Path, tmp_path: Path) -> Non
     assert rows(db, "SELECT volunteer_id, count(*) FROM volunteer_hours GROUP BY 1 ORDER BY 1") == [("V001", 2), ("V002", 1)]
 
 
+def test_rows_are_stored_in_date_order_and_the_roster_in_id_order(db: Path, tmp_path: Path) -> None:
+    """A batch is written in the order of its table's date (schema.DATE_COLUMNS) whatever the file's order, so that
+    a period's reads skip the row groups of other periods; the roster in id order. Read back in storage order."""
+    import random
+
+    rng = random.Random(7)
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(700)) for _ in range(3000)]
+    ledger = [["志愿者编号", "日期", "兑换积分", "兑换物品"]] + [
+        [rng.choice(["V001", "V002", "V003"]), d.isoformat(), str(1 + i % 9), f"物品{i}"] for i, d in enumerate(days)]
+    assert load(db, write_csv(tmp_path / "r.csv", ledger)).exit_code == 0
+    stored = [r[0] for r in rows(db, "SELECT date FROM redemptions")]  # no ORDER BY: the order rows are kept in
+    assert len(stored) == 3000 and stored == sorted(days)
+    roster = [["志愿者编号", "社区"]] + [[f"V{n:03d}", "南湾社区"] for n in (9, 4, 7, 5, 8, 6)]
+    assert load(db, write_csv(tmp_path / "roster2.csv", roster)).exit_code == 0
+    ids = [r[0] for r in rows(db, "SELECT volunteer_id FROM volunteers WHERE volunteer_id >= 'V004'")]
+    assert ids == ["V004", "V005", "V006", "V007", "V008", "V009"]
+
+
 @pytest.mark.parametrize("many", [False, True])  # few distinct numbers: the lookup lists them; many: it does not
 def test_a_reloaded_ledger_replaces_its_rows_whatever_their_numbers(db: Path, tmp_path: Path, many: bool) -> None:
     """The key lookup is bounded by the batch's dates and numbers (etl/loader.py `_content_bounds`): every row
