@@ -1,6 +1,6 @@
 """Every page at district or city scale: each kpi call, each whole page run with empty caches, the briefing model.
 
-    python bench/scale_bench.py [--db PATH] [--communities 200 --years 20] [--repeat 3] [--no-apptest]
+    python bench/scale_bench.py [--db PATH] [--communities 200 --years 20] [--repeat 3] [--no-apptest] [--city]
 
 `--db PATH`: the warehouse to measure; when PATH does not exist it is built first with
 `python -m etl demo --db PATH --communities N --years Y` (district: 200 × 20 = 14.5 M rows, about a minute;
@@ -11,7 +11,9 @@ printed) — so never point it at a shared warehouse you must not write: copy it
 Every figure is printed in ms and as a ratio to a reference measured in the same run: a full scan
 `SELECT count(*), sum(hours) FROM volunteer_hours` (the machine is noisy; ratios travel better than ms).
 Targets (issue 11): every kpi call < 300 ms and every whole page run with empty caches < 1 s at district
-scale, the briefing model < 3 s; at city scale every page < 1.5 s (`--page-target 1.5`).
+scale, the briefing model < 3 s; at city scale every page < 1.5 s (`--city`: the pages and the briefing model
+are judged, each kpi call is shown against the district's 300 ms but does not decide the verdict — the issue sets
+no per-call target there; `--page-target S` alone changes only the page target).
 
 Whole page runs are Streamlit AppTest runs of app.py signed in as a leader (a throw-away account store),
 switched to the page, after `st.cache_data.clear()` (what a leader waits for after changing a filter or a
@@ -102,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--communities", type=int, default=200)
     ap.add_argument("--years", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--page-target", type=float, default=PAGE_TARGET, help="seconds (city scale: 1.5)")
+    ap.add_argument("--page-target", type=float, default=None, help="seconds (default 1.0; with --city 1.5)")
+    ap.add_argument("--city", action="store_true",
+                    help="city scale (1,500 × 5): pages < 1.5 s; kpi calls shown, not judged")
     ap.add_argument("--no-apptest", action="store_true", help="time the kpi calls only")
     args = ap.parse_args(argv)
+    if args.page_target is None:
+        args.page_target = 1.5 if args.city else PAGE_TARGET
     db = Path(args.db)
 
     built = build_if_missing(db, args.communities, args.years)
@@ -159,17 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':2}{'what':44}{'ms':>9}{'× ref':>8}  target")
     ok = True
 
-    def line(name: str, s: float, target: float) -> None:
+    def line(name: str, s: float, target: float, judged: bool = True) -> None:
         nonlocal ok
-        flag = "ok" if s < target else "OVER"
-        ok &= s < target
+        flag = ("ok" if s < target else "OVER") if judged else ("(ok)" if s < target else "(over: not a city target)")
+        ok &= s < target or not judged
         print(f"  {name:44}{s * 1e3:9.1f}{s / t_ref:8.1f}  < {target * 1e3:.0f} ms {flag}")
 
     pages = {} if args.no_apptest else page_runs(db, today, signed_in_token(Path(tempfile.mkdtemp())), args.repeat)
     for page, group in calls.items():
         print(page)
         for name, fn in group.items():
-            line(name, median_seconds(fn, args.repeat), QUERY_TARGET)
+            line(name, median_seconds(fn, args.repeat), QUERY_TARGET, judged=not args.city)
         if page in pages:
             line("whole page run, empty caches (AppTest)", pages[page], args.page_target)
     print("briefing")
