@@ -10,7 +10,9 @@ checkpointed and published; the replay on the other slot then runs in the backgr
 replay: the whole write, both slots, which the next write would otherwise wait for. With `GOV_REPLAY=sync` the
 two are the same. The reference, measured in the same run, is the same load into the street warehouse: the
 district/street ratio is the result (target: the one-row load within 10%, i.e. it no longer grows with the
-warehouse). A fixed DuckDB insert (100,000 rows into a fresh in-memory table) is printed too, so that a slow
+warehouse). The loads alternate street, district, street, district…; the ratio printed is the median of each
+round's district/street ratio (a paired comparison: a slow moment of a shared machine slows both loads of its
+round, and cancels), beside the medians in seconds. A fixed DuckDB insert (100,000 rows into a fresh in-memory table) is printed too, so that a slow
 machine shows as such.
 """
 
@@ -62,9 +64,9 @@ class Files:
 
 
 def timed_loads(dbs: dict[str, Path], files: dict[str, Files], rows: int,
-                repeat: int) -> dict[str, tuple[float, float]]:
-    """Median seconds (published, whole) per warehouse; the warehouses' runs interleaved, so that a busy machine
-    slows both alike."""
+                repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """Seconds (published, whole) of each run per warehouse, in rounds; the warehouses' runs interleaved, so that a
+    busy machine slows both alike."""
     def once(name: str) -> tuple[float, float]:
         path = files[name](rows)
         t = time.perf_counter()
@@ -84,7 +86,7 @@ def timed_loads(dbs: dict[str, Path], files: dict[str, Files], rows: int,
     for _ in range(repeat):
         for name in dbs:
             runs[name].append(once(name))
-    return {name: (statistics.median(p for p, _ in r), statistics.median(w for _, w in r)) for name, r in runs.items()}
+    return runs
 
 
 def fixed_insert() -> float:
@@ -100,7 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--district", default="/work/scale/district.duckdb", help="copied, never written")
     ap.add_argument("--work", default=None, help="where the copies go (default: a temp folder)")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=9)
     args = ap.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="load-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -124,15 +126,17 @@ def main() -> None:
     files = {name: Files(work, volunteer_ids(db, 500)) for name, db in dbs.items()}
     print(f"replay on the other slot: {warehouse.REPLAY} (GOV_REPLAY)", flush=True)
     for rows in (1, 100_000):
-        for name, took in timed_loads(dbs, files, rows, args.repeat).items():
-            results[name, rows] = took
+        runs = timed_loads(dbs, files, rows, args.repeat)
         for i, what in enumerate(("published", "whole")):
-            street, district = results["street", rows][i], results["district", rows][i]
-            print(f"{rows:>7,}-row redemptions load, {what:>9}: street {street:.3f} s, district {district:.3f} s "
-                  f"— district/street {district / street:.2f}", flush=True)
+            street, district = ([r[i] for r in runs[name]] for name in ("street", "district"))
+            results[what, rows] = statistics.median(district)
+            paired = statistics.median(d / s for s, d in zip(street, district, strict=True))
+            print(f"{rows:>7,}-row redemptions load, {what:>9}: street {statistics.median(street):.3f} s, district "
+                  f"{statistics.median(district):.3f} s (medians) — district/street {paired:.2f} (median of the "
+                  f"{len(street)} rounds' ratios)", flush=True)
     ref = min(fixed_insert() for _ in range(3))
     print(f"reference: DuckDB 100,000-row insert {ref * 1000:.0f} ms; one-row load into the district "
-          f"(published) = {results['district', 1][0] / ref:.0f}× that")
+          f"(published) = {results['published', 1] / ref:.0f}× that")
 
 
 if __name__ == "__main__":
