@@ -47,7 +47,8 @@ before COMMIT. It recomputes only the
   gains them);
 - for summary_hours_link, the (activity id, month) of every such hour row version (the roster plays no part).
 
-Keys only redemption rows touched change summary_community_month's `redeemed` and nothing else; the summaries
+Keys only redemption rows touched change summary_community_month's `redeemed` and nothing else (a load that only
+added redemption rows adds their sum, `_add_redeemed`, rather than recount the month); the summaries
 over hours are refreshed for the keys whose hour rows can have changed, all from one table, `_summary_hours`:
 the touched communities' hour rows (joined to the roster) within the touched months' quarters, read once through
 literal date bounds DuckDB prunes on. A summary added here should read it too rather than scan volunteer_hours
@@ -198,21 +199,27 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
 def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: Iterable[str] = SOURCES) -> None:
     """Fill two temporary tables with what these batches can have changed: `_summary_pairs(volunteer_id, month,
     hours)`, the volunteer × months whose rows were written, replaced, taken out or put back (every month of a
-    volunteer whose roster row changed), and `_summary_keys(community, month, hours)`, their communities (the
+    volunteer whose roster row changed), and `_summary_keys(community, month, hours, added)`, their communities (the
     current roster's, and every roster version's the batches touched: a moved volunteer's old community loses
     them). `hours`: whether the key's hour rows can have changed (an hour row, or a roster change); a key only
     a redemption touched changes summary_community_month's `redeemed` and nothing computed from hours.
+    `added` (both tables): the sum of the points of the redemption rows the batches wrote, NULL without any.
     `tables`: the tables the batches can have written (`refresh`)."""
     ids = list(dict.fromkeys(batch_ids))
     tables = set(tables)
     mine = "list_contains($ids::VARCHAR[], batch_id)"
     shadow = ("(list_contains($ids::VARCHAR[], batch_id) OR list_contains($ids::VARCHAR[], replaced_by) "
               "OR list_contains($ids::VARCHAR[], restored_by))")
+    # `added`: the points of the redemption rows the batches wrote (what `_add_redeemed` adds when that is all
+    # they did), read in the same scan
     rows = " UNION ALL ".join(
-        f"SELECT volunteer_id, date, {t == 'volunteer_hours'} AS hours FROM {t} WHERE {mine} "
-        f"UNION ALL SELECT volunteer_id, date, {t == 'volunteer_hours'} FROM {schema.HISTORY_TABLES[t]} WHERE {shadow}"
+        f"SELECT volunteer_id, date, {t == 'volunteer_hours'} AS hours, "
+        f"{'points' if t == 'redemptions' else 'NULL::DOUBLE'} AS added FROM {t} WHERE {mine} "
+        f"UNION ALL SELECT volunteer_id, date, {t == 'volunteer_hours'}, NULL "
+        f"FROM {schema.HISTORY_TABLES[t]} WHERE {shadow}"
         for t in ("volunteer_hours", "redemptions") if t in tables) or (
-        "SELECT NULL::VARCHAR AS volunteer_id, NULL::DATE AS date, NULL::BOOLEAN AS hours WHERE FALSE")
+        "SELECT NULL::VARCHAR AS volunteer_id, NULL::DATE AS date, NULL::BOOLEAN AS hours, NULL::DOUBLE AS added "
+        "WHERE FALSE")
     roster = (f"""SELECT volunteer_id, community FROM volunteers WHERE {mine}
         UNION SELECT volunteer_id, community FROM {schema.HISTORY_TABLES["volunteers"]} WHERE {shadow}"""
               if "volunteers" in tables else "SELECT NULL::VARCHAR AS volunteer_id, NULL::VARCHAR AS community WHERE FALSE")
@@ -220,23 +227,24 @@ def touched(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: It
     moved = ""
     if con.execute("SELECT count(*) FROM _summary_roster").fetchone()[0]:
         moved = """UNION ALL
-            SELECT volunteer_id, date, TRUE FROM volunteer_hours
+            SELECT volunteer_id, date, TRUE, NULL FROM volunteer_hours
             WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_roster)
             UNION ALL
-            SELECT volunteer_id, date, TRUE FROM redemptions
+            SELECT volunteer_id, date, TRUE, NULL FROM redemptions
             WHERE volunteer_id IN (SELECT volunteer_id FROM _summary_roster)"""
     pairs = f"""
         CREATE OR REPLACE TEMP TABLE _summary_pairs AS
-        SELECT volunteer_id, date_trunc('month', date)::DATE AS month, bool_or(hours) AS hours
-        FROM ({rows} {moved}) GROUP BY ALL"""
+        SELECT volunteer_id, date_trunc('month', date)::DATE AS month, bool_or(hours) AS hours,
+               sum(added)::DOUBLE AS added
+        FROM ({rows} {moved}) GROUP BY volunteer_id, date_trunc('month', date)::DATE"""
     con.execute(pairs, {"ids": ids} if "$ids" in pairs else None)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _summary_keys AS
-        SELECT community, month, bool_or(hours) AS hours FROM (
-            SELECT v.community, p.month, p.hours FROM _summary_pairs p JOIN volunteers v USING (volunteer_id)
+        SELECT community, month, bool_or(hours) AS hours, sum(added)::DOUBLE AS added FROM (
+            SELECT v.community, p.month, p.hours, p.added FROM _summary_pairs p JOIN volunteers v USING (volunteer_id)
             UNION ALL
-            SELECT r.community, p.month, p.hours FROM _summary_pairs p JOIN _summary_roster r USING (volunteer_id))
-        GROUP BY ALL""")
+            SELECT r.community, p.month, p.hours, NULL FROM _summary_pairs p JOIN _summary_roster r USING (volunteer_id))
+        GROUP BY community, month""")
     con.execute("DROP TABLE _summary_roster")
 
 
@@ -286,7 +294,10 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: It
         for t in ("_summary_hours", "_hour_pairs", "_hour_keys"):
             con.execute(f"DROP TABLE {t}")
     if con.execute("SELECT count(*) FROM _summary_keys").fetchone()[0]:
-        _refresh_community_months(con)
+        if tables == ("redemptions",) and _only_added(con, batch_ids):
+            _add_redeemed(con)
+        else:
+            _refresh_community_months(con)
     con.execute("DROP TABLE IF EXISTS _summary_pairs")
     con.execute("DROP TABLE IF EXISTS _summary_keys")
 
@@ -377,6 +388,40 @@ def _refresh_community_months(con: duckdb.DuckDBPyConnection) -> None:
         redemptions=f"(SELECT * FROM redemptions WHERE date >= {lo} AND date < {hi})",
         where_r="WHERE v.community IN (SELECT community FROM _summary_keys)")
         + ") x SEMI JOIN _summary_keys k ON k.community = x.community AND k.month = x.month")
+
+
+def _only_added(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> bool:
+    """Whether these batches only added redemption rows: none of theirs was replaced, taken out or put back."""
+    history = schema.HISTORY_TABLES["redemptions"]
+    return not con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {history} WHERE list_contains($ids::VARCHAR[], batch_id) "
+        "OR list_contains($ids::VARCHAR[], replaced_by) OR list_contains($ids::VARCHAR[], restored_by) LIMIT 1)",
+        {"ids": list(dict.fromkeys(batch_ids))}).fetchone()[0]
+
+
+def _add_redeemed(con: duckdb.DuckDBPyConnection) -> None:
+    """summary_community_month's `redeemed` for a load that only added redemption rows (the usual upload): each
+    touched (community, month) gains the sum of the rows added, instead of a recount of the month's redemptions.
+
+    Why: the recount reads every redemption of the month (at district scale, every community's: the largest cost
+    left in a one-row upload that grew with the warehouse); the rows added are the batch's own. Hours, points and
+    the other summaries cannot have changed (a redemptions load writes neither hours nor the roster). The sum is
+    the same as the recount's up to the rounding of floating-point addition (the order the points are added in:
+    1e-16 relative per load); a load that replaced rows, a withdrawal, an hours or roster load recount the keys
+    they touch."""
+    lo, hi = _bounds(con, "_summary_keys")  # `added`: the sums `touched` read with the batches' rows
+    con.execute(f"""
+        UPDATE summary_community_month SET redeemed = coalesce(summary_community_month.redeemed, 0) + k.added
+        FROM _summary_keys k
+        WHERE summary_community_month.month >= {lo} AND summary_community_month.month < {hi}
+          AND summary_community_month.community = k.community AND summary_community_month.month = k.month
+          AND k.added IS NOT NULL""")
+    con.execute(f"""
+        INSERT INTO summary_community_month BY NAME
+        SELECT k.community, k.month, NULL::DOUBLE AS hours, NULL::DOUBLE AS points, k.added AS redeemed
+        FROM _summary_keys k
+        WHERE k.added IS NOT NULL AND NOT EXISTS (SELECT 1 FROM summary_community_month c WHERE c.month >= {lo} AND c.month < {hi}
+                          AND c.community = k.community AND c.month = k.month)""")
 
 
 def _refresh_links(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str]) -> None:

@@ -172,9 +172,13 @@ def test_summaries_equal_a_recomputation_after_random_loads_updates_and_withdraw
     files: dict[str, Path] = {}
     moves = 0
     for step in range(14):
-        what = rng.choice(["hours", "hours", "redemptions", "roster", "reload", "withdraw", "put back"])
+        what = rng.choice(["hours", "hours", "redemptions", "more redemptions", "roster", "reload", "withdraw",
+                           "put back"])
         name = f"{step}-{what}"
-        if what in ("hours", "redemptions", "roster"):
+        if what == "more redemptions":  # a new ledger: rows only added (etl/summaries.py `_add_redeemed`)
+            report = load_paths([_redemptions_file(tmp_path / f"redemptions-{step}.csv", rng)], db, today=TODAY)
+            loads += [b for fr in report.files for b in fr.batch_ids]
+        elif what in ("hours", "redemptions", "roster"):
             # the same file name again is a second version of that ledger
             fname = rng.choice([f"{what}-a.csv", f"{what}-b.csv"])
             make = {"hours": _hours_file, "redemptions": _redemptions_file, "roster": _roster_file}[what]
@@ -222,6 +226,40 @@ def test_a_volunteer_moving_community_moves_all_their_months(tmp_path: Path) -> 
     assert [(c, str(m)[:7], h) for c, m, h in zip(cm["community"], cm["month"], cm["hours"], strict=True)] == [
         ("凤亭社区", "2024-03", 1.0), ("南湾社区", "2024-01", 2.0), ("南湾社区", "2024-03", 1.0)]
     assert_summaries_exact(db, "withdrawn")
+
+
+def test_a_redemptions_upload_adds_its_points_to_the_months_it_touches(tmp_path: Path) -> None:
+    """An upload that only adds redemption rows adds their sum to each touched community × month (no recount of
+    the month); a later version of that ledger, replacing rows, recounts. Worked out by hand."""
+    db = tmp_path / "w.duckdb"
+    assert load_paths(write_rosters(tmp_path / "rosters"), db, today=TODAY).exit_code == 0
+    head = ["志愿者编号", "日期", "兑换积分", "兑换物品"]
+    hours = write_csv(tmp_path / "h.csv", [["志愿者编号", "日期", "时长", "积分"], ["V001", "2024-01-05", "2", "10"]])
+    first = write_csv(tmp_path / "r1.csv", [head, ["V002", "2024-01-09", "5", "大米"], ["V003", "2024-02-01", "20", "毛巾"]])
+    for path in (hours, first):
+        assert load_paths([path], db, today=TODAY).exit_code == 0
+
+    def redeemed() -> list[tuple]:
+        cm = frames(db)["summary_community_month"].sort_values(["community", "month"])
+        return [(c, str(m)[:7], None if pd.isna(h) else h, None if pd.isna(r) else r)
+                for c, m, h, r in zip(cm["community"], cm["month"], cm["hours"], cm["redeemed"], strict=True)]
+
+    assert redeemed() == [("凤亭社区", "2024-02", None, 20.0), ("南湾社区", "2024-01", 2.0, 5.0)]
+    # a second ledger: Jan (南湾, with hours and redemptions) gains 10 + 2.5, Mar (凤亭) is new
+    second = write_csv(tmp_path / "r2.csv", [head, ["V001", "2024-01-20", "10", "大米"],
+                                             ["V002", "2024-01-21", "2.5", "香皂"], ["V003", "2024-03-02", "4", "毛巾"]])
+    assert load_paths([second], db, today=TODAY).exit_code == 0
+    assert redeemed() == [("凤亭社区", "2024-02", None, 20.0), ("凤亭社区", "2024-03", None, 4.0),
+                          ("南湾社区", "2024-01", 2.0, 17.5)]
+    assert_summaries_exact(db, "added")
+    # a later version of the second ledger (one row more) replaces its rows: the touched months are recounted
+    again = write_csv(tmp_path / "r2.csv", [head, ["V001", "2024-01-20", "10", "大米"],
+                                            ["V002", "2024-01-21", "2.5", "香皂"], ["V003", "2024-03-02", "4", "毛巾"],
+                                            ["V002", "2024-01-25", "1", "香皂"]])
+    assert load_paths([again], db, today=TODAY).exit_code == 0
+    assert redeemed() == [("凤亭社区", "2024-02", None, 20.0), ("凤亭社区", "2024-03", None, 4.0),
+                          ("南湾社区", "2024-01", 2.0, 18.5)]
+    assert_summaries_exact(db, "replaced")
 
 
 def test_an_older_warehouse_gets_its_summaries_rebuilt(tmp_path: Path) -> None:
