@@ -278,7 +278,7 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_ids: Iterable[str], tables: It
     if not is_current(con):
         rebuild(con)
         return
-    tables = SOURCES if tables is SOURCES else tuple(t for t in SOURCES if t in set(tables))
+    tables = tuple(t for t in SOURCES if t in set(tables))
     if not tables:  # activities, cases, the registers: nothing the summaries are computed from
         return
     if "volunteer_hours" in tables:
@@ -420,7 +420,8 @@ def _add_redeemed(con: duckdb.DuckDBPyConnection) -> None:
         INSERT INTO summary_community_month BY NAME
         SELECT k.community, k.month, NULL::DOUBLE AS hours, NULL::DOUBLE AS points, k.added AS redeemed
         FROM _summary_keys k
-        WHERE k.added IS NOT NULL AND NOT EXISTS (SELECT 1 FROM summary_community_month c WHERE c.month >= {lo} AND c.month < {hi}
+        WHERE k.added IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM summary_community_month c WHERE c.month >= {lo} AND c.month < {hi}
                           AND c.community = k.community AND c.month = k.month)""")
 
 
